@@ -1,0 +1,75 @@
+"""Developer tasks: `nox -s generate`, `nox -s tests`, `nox -s lint` (see README.md)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint"]
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+# Both ends of the protobuf range that pyproject.toml declares: the floor is the gencode
+# version the generated modules carry (codegen/requirements.txt).
+PROTOBUF_BOUNDS = ["5.29.0", "7.*"]
+
+
+def _install_package(session: nox.Session, *groups: str) -> None:
+    session.install("-e", ".[testing]")
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate the REST client and protobuf modules from spec/; `-- --check` only compares."""
+    session.install("-r", "codegen/requirements.txt")
+    session.run("python", "codegen/generate.py", *session.posargs)
+
+
+@nox.session
+def codegen_tests(session: nox.Session) -> None:
+    """Tests of the generation pipeline (corrections, drift check, spec changes)."""
+    session.install("-r", "codegen/requirements.txt", "pytest>=8.3,<10")
+    session.run("pytest", "codegen/tests", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite on the interpreter that runs nox (the everyday default)."""
+    _install_package(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+def tests_all(session: nox.Session) -> None:
+    """The test suite on every supported CPython that is installed."""
+    _install_package(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("protobuf", PROTOBUF_BOUNDS)
+def tests_protobuf(session: nox.Session, protobuf: str) -> None:
+    """The test suite on the lowest and the highest protobuf runtime we declare."""
+    _install_package(session, "test")
+    session.install(f"protobuf=={protobuf}")
+    session.run("python", "-c", "import google.protobuf as p; print('protobuf', p.__version__)")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def quickstart(session: nox.Session) -> None:
+    """The main job: run the quickstart (against the embedded emulator by default)."""
+    _install_package(session)
+    session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format) over everything hand-written, mypy --strict over the package."""
+    _install_package(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")

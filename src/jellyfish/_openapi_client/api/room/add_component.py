@@ -1,0 +1,193 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.add_component_body import AddComponentBody
+from ...models.component_details_response import ComponentDetailsResponse
+from ...models.error import Error
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    room_id: str,
+    *,
+    body: AddComponentBody | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/room/{room_id}/component".format(
+            room_id=quote(str(room_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ComponentDetailsResponse | Error | None:
+    if response.status_code == 201:
+        response_201 = ComponentDetailsResponse.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ComponentDetailsResponse | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    room_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AddComponentBody | Unset = UNSET,
+) -> Response[ComponentDetailsResponse | Error]:
+    """Creates the component and adds it to the room
+
+    Args:
+        room_id (str):
+        body (AddComponentBody | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ComponentDetailsResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        room_id=room_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    room_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AddComponentBody | Unset = UNSET,
+) -> ComponentDetailsResponse | Error | None:
+    """Creates the component and adds it to the room
+
+    Args:
+        room_id (str):
+        body (AddComponentBody | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ComponentDetailsResponse | Error
+    """
+
+    return sync_detailed(
+        room_id=room_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    room_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AddComponentBody | Unset = UNSET,
+) -> Response[ComponentDetailsResponse | Error]:
+    """Creates the component and adds it to the room
+
+    Args:
+        room_id (str):
+        body (AddComponentBody | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ComponentDetailsResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        room_id=room_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    room_id: str,
+    *,
+    client: AuthenticatedClient,
+    body: AddComponentBody | Unset = UNSET,
+) -> ComponentDetailsResponse | Error | None:
+    """Creates the component and adds it to the room
+
+    Args:
+        room_id (str):
+        body (AddComponentBody | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ComponentDetailsResponse | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            room_id=room_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,9 @@
+from enum import Enum
+
+
+class ComponentPropertiesRecordingSubscribeMode(str, Enum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.component_properties_rtsp import ComponentPropertiesRTSP
+    from ..models.track import Track
+
+
+T = TypeVar("T", bound="ComponentRTSP")
+
+
+@_attrs_define
+class ComponentRTSP:
+    """Describes the RTSP component
+
+    Attributes:
+        id (str): Assigned component ID Example: component-1.
+        properties (ComponentPropertiesRTSP): Properties specific to the RTSP component
+        tracks (list[Track]): List of all component's tracks
+        type_ (str): Component type Example: hls.
+    """
+
+    id: str
+    properties: ComponentPropertiesRTSP
+    tracks: list[Track]
+    type_: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        properties = self.properties.to_dict()
+
+        tracks = []
+        for tracks_item_data in self.tracks:
+            tracks_item = tracks_item_data.to_dict()
+            tracks.append(tracks_item)
+
+        type_ = self.type_
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "properties": properties,
+                "tracks": tracks,
+                "type": type_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.component_properties_rtsp import ComponentPropertiesRTSP
+        from ..models.track import Track
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        properties = ComponentPropertiesRTSP.from_dict(d.pop("properties"))
+
+        tracks = []
+        _tracks = d.pop("tracks")
+        for tracks_item_data in _tracks:
+            tracks_item = Track.from_dict(tracks_item_data)
+
+            tracks.append(tracks_item)
+
+        type_ = d.pop("type")
+
+        component_rtsp = cls(
+            id=id,
+            properties=properties,
+            tracks=tracks,
+            type_=type_,
+        )
+
+        component_rtsp.additional_properties = d
+        return component_rtsp
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

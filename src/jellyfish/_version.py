@@ -1,0 +1,3 @@
+"""The version of jellyfish-server-sdk, in one place."""
+
+__version__ = "0.5.0"

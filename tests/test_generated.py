@@ -1,0 +1,225 @@
+"""The generated code (REST client and protobuf modules) imports and round-trips."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+import pytest
+from google.protobuf.descriptor import FieldDescriptor
+
+import jellyfish._openapi_client as openapi_client
+import jellyfish.events._protos as protos
+from jellyfish._openapi_client import models
+from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
+from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+
+
+def _all_modules(package: Any) -> list[str]:
+    return [m.name for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")]
+
+
+@pytest.mark.parametrize("module", _all_modules(openapi_client) + _all_modules(protos))
+def test_every_generated_module_imports(module: str) -> None:
+    importlib.import_module(module)
+
+
+def _filled(message_class: Any, depth: int = 0) -> Any:
+    """An instance of ``message_class`` with every field set to a non-default value."""
+    values: dict[str, Any] = {}
+    seen_oneofs: set[str] = set()
+    for field in message_class.DESCRIPTOR.fields:
+        oneof = field.containing_oneof
+        if oneof is not None:
+            if oneof.name in seen_oneofs:
+                continue
+            seen_oneofs.add(oneof.name)
+        if field.type == FieldDescriptor.TYPE_STRING:
+            values[field.name] = f"{field.name}-ä-{depth}"
+        elif field.type == FieldDescriptor.TYPE_ENUM:
+            values[field.name] = field.enum_type.values[-1].number
+        elif field.type == FieldDescriptor.TYPE_MESSAGE:
+            values[field.name] = _filled(field.message_type._concrete_class, depth + 1)
+        else:
+            raise AssertionError(f"no sample value for {field.full_name}")
+    return message_class(**values)
+
+
+CONTENT_CASES = [f.name for f in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields]
+
+
+def test_the_oneof_has_the_21_cases_of_the_v050_protocol() -> None:
+    numbers = {f.name: f.number for f in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields}
+    assert numbers["room_crashed"] == 1
+    assert numbers["track_added"] == 17
+    assert numbers["peer_deleted"] == 21
+    assert sorted(numbers.values()) == list(range(1, 22))
+
+
+@pytest.mark.parametrize("case", CONTENT_CASES)
+def test_every_server_message_case_round_trips(case: str) -> None:
+    field = ServerMessage.DESCRIPTOR.fields_by_name[case]
+    inner = _filled(field.message_type._concrete_class)
+    message = ServerMessage(**{case: inner})
+
+    decoded = ServerMessage.FromString(message.SerializeToString())
+
+    assert decoded == message
+    assert decoded.WhichOneof("content") == case
+    assert getattr(decoded, case) == inner
+
+
+def test_track_added_keeps_its_endpoint_oneof() -> None:
+    track = ServerMessage.Track(id="t", type=ServerMessage.TRACK_TYPE_AUDIO, metadata='"m"')
+    message = ServerMessage(
+        track_added=ServerMessage.TrackAdded(room_id="r", component_id="c", track=track)
+    )
+    decoded = ServerMessage.FromString(message.SerializeToString()).track_added
+    assert decoded.WhichOneof("endpoint_info") == "component_id"
+    assert decoded.track.type == ServerMessage.TRACK_TYPE_AUDIO
+
+
+def test_wire_bytes_match_the_behaviour_reference() -> None:
+    # §5 of the behaviour reference: hand-encoded frames of the handshake.
+    assert ServerMessage(authenticated=ServerMessage.Authenticated()).SerializeToString() == (
+        b"\x32\x00"
+    )
+    subscribed = ServerMessage(
+        subscribe_response=ServerMessage.SubscribeResponse(
+            event_type=ServerMessage.EVENT_TYPE_SERVER_NOTIFICATION
+        )
+    )
+    assert subscribed.SerializeToString() == b"\x4a\x02\x08\x01"
+
+
+@pytest.mark.parametrize("case", [f.name for f in PeerMessage.DESCRIPTOR.oneofs[0].fields])
+def test_every_peer_message_case_round_trips(case: str) -> None:
+    field = PeerMessage.DESCRIPTOR.fields_by_name[case]
+    message = PeerMessage(**{case: _filled(field.message_type._concrete_class)})
+    assert PeerMessage.FromString(message.SerializeToString()) == message
+
+
+# Payloads as §3 of the behaviour reference shows them (including the quirks: `s3: null`
+# in HLS properties, raw JSON peer metadata, null config values).
+TRACK = {"id": "track-1", "type": "video", "metadata": {"label": "camera"}}
+PEER = {
+    "id": "5a2ef7d8-3c3a-4f8e-8d3a-0d6f6c6b1a11",
+    "type": "webrtc",
+    "status": "connected",
+    "tracks": [TRACK],
+    "metadata": {"name": "alice", "tags": [1, 2]},
+}
+HLS = {
+    "id": "hls-1",
+    "type": "hls",
+    "properties": {
+        "playable": False,
+        "lowLatency": False,
+        "persistent": True,
+        "targetWindowDuration": None,
+        "subscribeMode": "auto",
+        "s3": None,
+    },
+    "tracks": [],
+}
+RTSP = {
+    "id": "rtsp-1",
+    "type": "rtsp",
+    "properties": {
+        "sourceUri": "rtsp://cam/stream",
+        "rtpPort": 20000,
+        "reconnectDelay": 15000,
+        "keepAliveInterval": 15000,
+        "pierceNat": True,
+    },
+    "tracks": [{"id": "t2", "type": "video", "metadata": None}],
+}
+FILE = {
+    "id": "file-1",
+    "type": "file",
+    "properties": {"filePath": "video.h264", "framerate": 30},
+    "tracks": [],
+}
+SIP = {
+    "id": "sip-1",
+    "type": "sip",
+    "properties": {
+        "registrarCredentials": {
+            "address": "sip.example.com:5061",
+            "username": "u",
+            "password": "p",
+        }
+    },
+    "tracks": [],
+}
+RECORDING = {
+    "id": "rec-1",
+    "type": "recording",
+    "properties": {"subscribeMode": "manual"},
+    "tracks": [],
+}
+ROOM = {
+    "id": "room-1",
+    "config": {
+        "roomId": "room-1",
+        "maxPeers": 10,
+        "videoCodec": "h264",
+        "webhookUrl": "http://localhost:5003/webhook",
+        "peerlessPurgeTimeout": 60,
+        "peerDisconnectedTimeout": None,
+    },
+    "components": [HLS, RTSP, FILE, SIP, RECORDING],
+    "peers": [PEER, {**PEER, "id": "p2", "status": "disconnected", "tracks": [], "metadata": None}],
+}
+
+PAYLOADS = [
+    (models.Room, ROOM),
+    (models.Peer, PEER),
+    (
+        models.RoomCreateDetailsResponse,
+        {"data": {"room": ROOM, "jellyfish_address": "127.0.0.1:5002"}},
+    ),
+    (models.RoomsListingResponse, {"data": [ROOM]}),
+    (models.RoomDetailsResponse, {"data": ROOM}),
+    (
+        models.PeerDetailsResponse,
+        {
+            "data": {
+                "peer": PEER,
+                "token": "SFMyNTY.g2gDdAAAAAJk.sig",
+                "peer_websocket_url": "127.0.0.1:5002/socket/peer/websocket",
+            }
+        },
+    ),
+    (models.ComponentDetailsResponse, {"data": HLS}),
+    (models.ComponentDetailsResponse, {"data": RECORDING}),
+    (models.RecordingListResponse, {"data": ["room-1", "room-2"]}),
+    (
+        models.HealthcheckResponse,
+        {
+            "data": {
+                "status": "UP",
+                "uptime": 42,
+                "distribution": {"enabled": False, "nodeStatus": "DOWN", "nodesInCluster": 0},
+                "version": "0.5.0",
+                "gitCommit": "dev",
+            }
+        },
+    ),
+    (models.Error, {"errors": "Room room-1 does not exist"}),
+    (models.RoomConfig, {"maxPeers": None, "videoCodec": None, "roomId": "abc"}),
+]
+
+
+@pytest.mark.parametrize(("model", "payload"), PAYLOADS, ids=lambda v: getattr(v, "__name__", ""))
+def test_openapi_models_round_trip(model: Any, payload: dict[str, Any]) -> None:
+    parsed = model.from_dict(payload)
+    assert parsed.to_dict() == payload
+    assert model.from_dict(parsed.to_dict()) == parsed
+
+
+def test_hls_properties_keep_the_undocumented_s3_key() -> None:
+    component = models.ComponentDetailsResponse.from_dict({"data": HLS}).data
+    assert isinstance(component, models.ComponentHLS)
+    assert component.properties.additional_properties == {"s3": None}
