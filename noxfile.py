@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -13,6 +16,17 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 # Both ends of the protobuf range that pyproject.toml declares: the floor is the gencode
 # version the generated modules carry (codegen/requirements.txt).
 PROTOBUF_BOUNDS = ["5.29.0", "7.*"]
+
+
+def _put_pyenv_interpreters_on_path() -> None:
+    """Let nox find python3.X for every installed pyenv version, not only the global one."""
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    newest = [sorted(versions.glob(f"{v}.*"))[-1:] for v in PYTHONS]
+    bins = [str(found[0] / "bin") for found in newest if found]
+    os.environ["PATH"] = os.pathsep.join([*bins, os.environ.get("PATH", "")])
+
+
+_put_pyenv_interpreters_on_path()
 
 
 def _install_package(session: nox.Session, *groups: str) -> None:
@@ -64,6 +78,27 @@ def quickstart(session: nox.Session) -> None:
     """The main job: run the quickstart (against the embedded emulator by default)."""
     _install_package(session)
     session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session
+def examples(session: nox.Session) -> None:
+    """Run every program in examples/ against the embedded emulator."""
+    _install_package(session, "examples")
+    session.run("python", "examples/run_all.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs --strict: any warning fails the build)."""
+    _install_package(session, "docs")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark, one table: ours, the raw limit, the ratio and the target."""
+    _install_package(session, "bench")
+    session.run("python", "benchmarks/run.py", *session.posargs)
 
 
 @nox.session
