@@ -1,0 +1,374 @@
+"""What the blocking and the anyio clients share: settings, requests, errors, routing.
+
+Everything here is free of I/O. A REST operation is described by a :class:`Call` (method,
+path, body, how to parse the answer); ``_sync_client`` and ``_async_client`` send it with an
+``httpx.Client`` or ``httpx.AsyncClient`` and hand the answer back to :meth:`Call.finish`,
+so both surfaces behave identically.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import ssl
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from jellyfish._version import __version__
+from jellyfish.errors import (
+    ConnectionFailedError,
+    DecodeError,
+    HTTPError,
+    RequestTimeoutError,
+    TLSError,
+    TransportError,
+)
+
+T = TypeVar("T")
+
+USER_AGENT: Final = f"jellyfish-server-sdk/{__version__}"
+"""The ``User-Agent`` header sent with every request."""
+
+DEFAULT_TIMEOUT_SECONDS: Final = 10.0
+"""The timeout of every call unless the client or the call sets another one."""
+
+MAX_REMEMBERED_ROOMS: Final = 10_000
+"""How many room -> node entries one API object keeps (least recently used are dropped)."""
+
+Timeout = float | httpx.Timeout | None
+"""A timeout in seconds, an ``httpx.Timeout`` for fine control, or ``None`` for no limit."""
+
+VerifyTypes = bool | str | ssl.SSLContext
+"""TLS certificate verification: on/off, a CA bundle path, or a ready ``ssl.SSLContext``."""
+
+ClusterRouting = bool | Literal["auto"]
+"""``True``/``False`` to always/never route room calls to the room's node; ``"auto"``
+routes only when the server reports that distribution (clustering) is enabled."""
+
+
+class _Default(enum.Enum):
+    """Sentinel type for "use the client's timeout"."""
+
+    TIMEOUT = "DEFAULT_TIMEOUT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default.TIMEOUT
+"""Pass as ``timeout=`` (it is the default) to use the API object's timeout."""
+
+CallTimeout = Timeout | _Default
+"""The type of the per-call ``timeout=`` argument."""
+
+
+# --------------------------------------------------------------------------------------
+# Addresses and settings
+
+
+def check_address(server_address: str) -> str:
+    """Validate a ``host:port`` server address (no scheme, no path) and return it."""
+    if not isinstance(server_address, str) or not server_address.strip():
+        raise ValueError(
+            f"server_address must be a non-empty 'host:port' string, got {server_address!r}"
+        )
+    if "://" in server_address:
+        raise ValueError(
+            f"server_address must be 'host:port' without a scheme, got {server_address!r}; "
+            "use secure=True for https"
+        )
+    if "/" in server_address or any(c.isspace() for c in server_address):
+        raise ValueError(
+            f"server_address must be 'host:port' without a path, got {server_address!r}"
+        )
+    return server_address
+
+
+def check_id(name: str, value: object) -> str:
+    """Reject ids that cannot name anything (they would hit a different endpoint)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def ssl_verify(verify: VerifyTypes) -> bool | ssl.SSLContext:
+    """What ``httpx`` accepts for ``verify=``; a CA bundle path becomes an SSLContext."""
+    if isinstance(verify, str):
+        return ssl.create_default_context(cafile=verify)
+    return verify
+
+
+def segment(value: str) -> str:
+    """One URL path segment, percent-encoded (``/`` included)."""
+    return quote(value, safe="")
+
+
+@dataclass
+class Settings:
+    """The configuration of one API object (shared by the blocking and async clients)."""
+
+    server_address: str
+    server_api_token: str
+    secure: bool
+    timeout: Timeout
+    verify: bool | ssl.SSLContext
+    cluster_routing: ClusterRouting
+    scheme: str = field(init=False)
+    auth_headers: dict[str, str] = field(init=False)
+    anon_headers: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        check_address(self.server_address)
+        if not isinstance(self.server_api_token, str):
+            raise ValueError("server_api_token must be a string")
+        if self.cluster_routing not in (True, False, "auto"):
+            raise ValueError(
+                f"cluster_routing must be True, False or 'auto', got {self.cluster_routing!r}"
+            )
+        self.scheme = "https" if self.secure else "http"
+        self.anon_headers = {"User-Agent": USER_AGENT}
+        self.auth_headers = {
+            "User-Agent": USER_AGENT,
+            "Authorization": f"Bearer {self.server_api_token}",
+        }
+
+    def base_url(self, address: str) -> str:
+        """``scheme://address`` (an address that already has a scheme is kept as it is)."""
+        if "://" in address:
+            return address.rstrip("/")
+        return f"{self.scheme}://{address}"
+
+    def request_timeout(self, timeout: CallTimeout) -> Timeout:
+        """The timeout for one call: the call's own, else the API object's."""
+        return self.timeout if timeout is DEFAULT else timeout
+
+
+# --------------------------------------------------------------------------------------
+# Cluster routing
+
+
+class Router:
+    """Which node holds which room, as far as this API object has learned.
+
+    ``create_room`` answers with the address of the node that created the room; room-scoped
+    calls for that room then go there. The map is per API object, bounded
+    (:data:`MAX_REMEMBERED_ROOMS`, least recently used dropped) and thread-safe.
+    """
+
+    def __init__(self, default_address: str, mode: ClusterRouting) -> None:
+        self.default_address = default_address
+        self.mode = mode
+        # None: not known yet ("auto" asks /health once, the first time it matters).
+        self.cluster: bool | None = None if mode == "auto" else bool(mode)
+        self._rooms: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def learn(self, room_id: str, address: str) -> None:
+        """Remember that ``room_id`` lives on ``address``."""
+        if self.mode is False:
+            return
+        with self._lock:
+            if address == self.default_address:
+                self._rooms.pop(room_id, None)
+                return
+            self._rooms[room_id] = address
+            self._rooms.move_to_end(room_id)
+            while len(self._rooms) > MAX_REMEMBERED_ROOMS:
+                self._rooms.popitem(last=False)
+
+    def forget(self, room_id: str) -> None:
+        """Drop what is known about ``room_id``."""
+        with self._lock:
+            self._rooms.pop(room_id, None)
+
+    def remembered(self, room_id: str) -> str | None:
+        """The non-default node remembered for ``room_id``, or None."""
+        if not self._rooms:
+            return None
+        with self._lock:
+            return self._rooms.get(room_id)
+
+    def decide(self, distribution_enabled: bool) -> None:
+        """Record what ``/health`` said about clustering (``"auto"`` mode)."""
+        self.cluster = distribution_enabled
+
+    def address_for(self, room_id: str | None) -> str:
+        """The node to send a call for ``room_id`` to (``cluster`` must be decided)."""
+        if room_id is None or not self.cluster:
+            return self.default_address
+        return self.remembered(room_id) or self.default_address
+
+    def trusted_address(self, room_id: str | None) -> str:
+        """The remembered node of ``room_id`` (or the default), whatever the mode."""
+        if room_id is None:
+            return self.default_address
+        return self.remembered(room_id) or self.default_address
+
+    def needs_decision(self, room_id: str | None) -> bool:
+        """True if routing ``room_id`` depends on an unanswered "is this a cluster?"."""
+        return self.cluster is None and room_id is not None and self.remembered(room_id) is not None
+
+
+class RoutingMethods:
+    """The cluster-routing controls of ``RoomApi`` and ``AsyncRoomApi`` (no I/O)."""
+
+    _router: Router
+
+    def room_address(self, room_id: str) -> str:
+        """The node (``host:port``) that calls about ``room_id`` go to; no I/O.
+
+        That is the node ``create_room`` reported for the room (or
+        :meth:`remember_room` was told), when cluster routing applies, else
+        ``server_address``. In ``cluster_routing="auto"`` mode, before the first routed
+        call has asked the server whether it is clustered, the remembered node is shown.
+        """
+        check_id("room_id", room_id)
+        if self._router.cluster is False:
+            return self._router.default_address
+        return self._router.remembered(room_id) or self._router.default_address
+
+    def remember_room(self, room_id: str, jellyfish_address: str) -> None:
+        """Route calls about ``room_id`` to ``jellyfish_address`` from now on.
+
+        Use it when the room was created elsewhere (another process, another API object)
+        and you kept the ``jellyfish_address`` that ``create_room`` returned.
+        """
+        check_id("room_id", room_id)
+        self._router.learn(room_id, check_address(jellyfish_address))
+
+    def forget_room(self, room_id: str) -> None:
+        """Send calls about ``room_id`` to ``server_address`` again."""
+        self._router.forget(room_id)
+
+
+# --------------------------------------------------------------------------------------
+# Calls
+
+
+def _no_body(response: httpx.Response) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One REST request and how to turn its 2xx answer into a value.
+
+    ``room_id`` names the room whose node should receive the call (cluster routing);
+    ``auth`` is False for the two content endpoints, which take no token.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    json: Any = None
+    params: Mapping[str, str | int] | None = None
+    headers: Mapping[str, str] | None = None
+    room_id: str | None = None
+    auth: bool = True
+
+    def headers_for(self, settings: Settings) -> Mapping[str, str]:
+        """The headers to send: auth (or not) plus the call's own."""
+        base = settings.auth_headers if self.auth else settings.anon_headers
+        return {**base, **self.headers} if self.headers else base
+
+    def finish(self, response: httpx.Response) -> T:
+        """Raise the typed error for a non-2xx answer, else parse the answer."""
+        if not response.is_success:
+            raise http_error(response, self.method, self.path)
+        try:
+            return self.parse(response)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DecodeError(
+                f"{self.method} {self.path}: unexpected response body "
+                f"(status {response.status_code}): {exc!r}",
+                response.content,
+            ) from exc
+
+
+def no_body(method: str, path: str, **kwargs: Any) -> Call[None]:
+    """A call whose answer (204, or 201 with a text body) carries nothing to return."""
+    return Call(method, path, _no_body, **kwargs)
+
+
+def json_data(response: httpx.Response) -> Any:
+    """The ``data`` member of a ``{"data": ...}`` success envelope."""
+    body = response.json()
+    if not isinstance(body, dict) or "data" not in body:
+        raise ValueError("no 'data' member in the response")
+    return body["data"]
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+
+
+def error_message(response: httpx.Response) -> str:
+    """The server's message from either error envelope, else the body text, else the phrase."""
+    content = response.content
+    if content:
+        try:
+            body = json.loads(content)
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if isinstance(body, dict) and "errors" in body:
+            errors = body["errors"]
+            if isinstance(errors, str):
+                return errors
+            if isinstance(errors, dict) and isinstance(errors.get("detail"), str):
+                return str(errors["detail"])
+            return json.dumps(errors)
+        text = response.content.decode("utf-8", errors="replace").strip()
+        if text:
+            return text if len(text) <= 2000 else text[:2000] + "..."
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def http_error(response: httpx.Response, method: str, path: str) -> HTTPError:
+    """The typed :class:`~jellyfish.errors.HTTPError` for a non-2xx answer."""
+    return HTTPError.from_status(response.status_code, error_message(response), method, path)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError | ssl.CertificateError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _describe_timeout(timeout: Timeout) -> str:
+    if isinstance(timeout, httpx.Timeout):
+        return "within the configured timeout"
+    if timeout is None:
+        return ""
+    return f"within {timeout:g} s"
+
+
+def transport_error(exc: httpx.RequestError, url: str, timeout: Timeout) -> TransportError:
+    """The typed :class:`~jellyfish.errors.TransportError` for an httpx failure."""
+    if isinstance(exc, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "could not connect",
+            httpx.ReadTimeout: "no answer",
+            httpx.WriteTimeout: "could not send the request",
+            httpx.PoolTimeout: "no free connection in the pool",
+        }.get(type(exc), "timed out")
+        within = _describe_timeout(timeout)
+        return RequestTimeoutError(f"{kind} {within}".strip() + " (timeout)", url)
+    if _is_tls_failure(exc):
+        return TLSError(f"TLS failure: {exc}", url)
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectionFailedError(f"connection failed: {exc}", url)
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError):
+        reason = str(exc) or type(exc).__name__
+        return ConnectionFailedError(f"connection broke: {reason}", url)
+    return TransportError(f"{type(exc).__name__}: {exc}", url)
