@@ -1,0 +1,374 @@
+"""Pooling, headers, client ownership, cluster routing, streaming and surface parity,
+against local stub servers (no Jellyfish needed)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import jellyfish
+from jellyfish import AsyncRecordingApi, AsyncRoomApi, RecordingApi, RoomApi
+from jellyfish.errors import NotFoundError
+from rest._stubs import Reply, StubServer, json_reply, stub_server
+
+ROOM = {
+    "id": "r1",
+    "config": {
+        "roomId": "r1",
+        "maxPeers": None,
+        "videoCodec": "h264",
+        "webhookUrl": None,
+        "peerlessPurgeTimeout": None,
+        "peerDisconnectedTimeout": None,
+    },
+    "peers": [],
+    "components": [],
+}
+BIG = bytes(range(256)) * 4096  # 1 MiB
+
+
+def health(enabled: bool, nodes: int = 1) -> dict[str, Any]:
+    return {
+        "data": {
+            "status": "UP",
+            "uptime": 1,
+            "version": "0.5.0",
+            "gitCommit": "dev",
+            "distribution": {"enabled": enabled, "nodeStatus": "UP", "nodesInCluster": nodes},
+        }
+    }
+
+
+def node_route(created_on: str | None = None, enabled: bool = True) -> Any:
+    def route(method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
+        if path == "/health":
+            return json_reply(200, health(enabled, 2 if enabled else 1))
+        if method == "POST" and path == "/room":
+            room = dict(ROOM, id=json.loads(body or b"{}").get("roomId", "r1"))
+            return json_reply(201, {"data": {"room": room, "jellyfish_address": created_on}})
+        if method == "GET" and path == "/room":
+            return json_reply(200, {"data": [ROOM]})
+        if method == "GET" and path.startswith("/room/"):
+            return json_reply(200, {"data": dict(ROOM, id=path.split("/")[2])})
+        if method == "DELETE" and path.startswith("/room/"):
+            return 204, {}, b""
+        if path.startswith("/hls/r1/seg"):
+            return 200, {"Content-Type": "video/mp4"}, BIG
+        if path.startswith("/hls/r") or path.startswith("/recording/rec1/"):
+            return 200, {"Content-Type": "application/vnd.apple.mpegurl"}, b"#EXTM3U\n"
+        return json_reply(404, {"errors": {"detail": "Not Found"}})
+
+    return route
+
+
+@pytest.fixture
+def server() -> Iterator[StubServer]:
+    with stub_server(node_route()) as stub:
+        stub.route = node_route(created_on=stub.address)
+        yield stub
+
+
+# ------------------------------------------------------------------ pooling and headers
+
+
+def test_blocking_calls_reuse_one_connection(server: StubServer) -> None:
+    with RoomApi(server.address) as api:
+        for _ in range(20):
+            assert api.get_room("r1").id == "r1"
+        api.create_room()
+        api.get_all_rooms()
+    assert server.connections == 1
+    assert len(server.requests) == 22
+
+
+def test_recording_api_reuses_one_connection(server: StubServer) -> None:
+    with RecordingApi(server.address) as api:
+        for _ in range(10):
+            assert api.get_content("rec1", "index.m3u8") == b"#EXTM3U\n"
+    assert server.connections == 1
+
+
+@pytest.mark.anyio
+async def test_async_calls_reuse_one_connection(server: StubServer) -> None:
+    async with AsyncRoomApi(server.address) as api:
+        for _ in range(20):
+            assert (await api.get_room("r1")).id == "r1"
+        await api.create_room()
+    assert server.connections == 1
+
+
+def test_headers_user_agent_and_auth(server: StubServer) -> None:
+    with RoomApi(server.address, server_api_token="secret") as api:
+        api.get_all_rooms()
+        assert api.get_hls_content("r1", "index.m3u8") == b"#EXTM3U\n"
+    with RecordingApi(server.address, server_api_token="secret") as recordings:
+        recordings.get_content("rec1", "index.m3u8")
+    (_, _, _, room_headers), (_, _, _, hls_headers), (_, _, _, rec_headers) = server.requests
+    assert room_headers["user-agent"] == f"jellyfish-server-sdk/{jellyfish.__version__}"
+    assert room_headers["authorization"] == "Bearer secret"
+    # The content endpoints take no token: none is sent.
+    assert "authorization" not in hls_headers
+    assert "authorization" not in rec_headers
+    assert hls_headers["user-agent"] == room_headers["user-agent"]
+
+
+def test_create_room_body_is_camel_case_without_unset_fields(server: StubServer) -> None:
+    with RoomApi(server.address) as api:
+        api.create_room(
+            room_id="abc",
+            max_peers=3,
+            video_codec="vp8",
+            peerless_purge_timeout=5,
+            peer_disconnected_timeout=7,
+        )
+        api.create_room()
+    (_, _, full, _), (_, _, empty, _) = server.requests
+    assert json.loads(full) == {
+        "roomId": "abc",
+        "maxPeers": 3,
+        "videoCodec": "vp8",
+        "peerlessPurgeTimeout": 5,
+        "peerDisconnectedTimeout": 7,
+    }
+    assert json.loads(empty) == {}
+
+
+def test_hls_query_parameters_and_range(server: StubServer) -> None:
+    with RoomApi(server.address) as api:
+        api.get_hls_content(
+            "r1", "index.m3u8", hls_msn=3, hls_part=1, hls_skip="YES", byte_range="bytes=0-9"
+        )
+        api.get_hls_content("r 1", "a/b.m3u8")
+    (_, path, _, headers), (_, escaped, _, _) = server.requests
+    assert path == "/hls/r1/index.m3u8?_HLS_msn=3&_HLS_part=1&_HLS_skip=YES"
+    assert headers["range"] == "bytes=0-9"
+    assert escaped == "/hls/r%201/a%2Fb.m3u8"
+
+
+# ------------------------------------------------------------------ client ownership
+
+
+def test_injected_client_is_used_and_not_closed(server: StubServer) -> None:
+    seen: list[str] = []
+    with httpx.Client(event_hooks={"request": [lambda r: seen.append(str(r.url))]}) as client:
+        with RoomApi(server.address, http_client=client) as api:
+            api.get_all_rooms()
+        assert seen == [f"http://{server.address}/room"]
+        assert not client.is_closed
+        assert client.get(f"http://{server.address}/health").status_code == 200
+        with pytest.raises(RuntimeError, match="closed"):
+            api.get_all_rooms()
+
+
+def test_own_client_is_closed(server: StubServer) -> None:
+    api = RoomApi(server.address)
+    api.get_all_rooms()
+    own = api._http_client
+    assert own is not None
+    api.close()
+    assert own.is_closed
+
+
+@pytest.mark.anyio
+async def test_injected_async_client_is_used_and_not_closed(server: StubServer) -> None:
+    async with httpx.AsyncClient() as client:
+        async with AsyncRoomApi(server.address, http_client=client) as api:
+            await api.get_all_rooms()
+        assert not client.is_closed
+        api2 = AsyncRecordingApi(server.address)
+        await api2.get_content("rec1", "index.m3u8")
+        own = api2._http_client
+        await api2.aclose()
+        assert own is not None and own.is_closed
+
+
+# ------------------------------------------------------------------ cluster routing
+
+
+@pytest.fixture
+def cluster() -> Iterator[tuple[StubServer, StubServer]]:
+    with stub_server(node_route()) as node_a, stub_server(node_route()) as node_b:
+        # node A creates every room on node B (as the load balancer may)
+        node_a.route = node_route(created_on=node_b.address, enabled=True)
+        node_b.route = node_route(created_on=node_b.address, enabled=True)
+        yield node_a, node_b
+
+
+def _paths(stub: StubServer) -> list[str]:
+    return [f"{method} {path}" for method, path, _, _ in stub.requests]
+
+
+@pytest.mark.parametrize("mode", ["auto", True])
+def test_room_calls_follow_the_room_to_its_node(
+    cluster: tuple[StubServer, StubServer], mode: Any
+) -> None:
+    node_a, node_b = cluster
+    with RoomApi(node_a.address, cluster_routing=mode) as api:
+        address, room = api.create_room(room_id="r1")
+        assert address == node_b.address
+        assert api.room_address("r1") == node_b.address
+        api.get_room("r1")
+        api.get_hls_content("r1", "index.m3u8")
+        api.get_room("other")  # unknown room: default node
+        api.get_all_rooms()  # node-local listing: default node
+        api.delete_room("r1")
+        assert api.room_address("r1") == node_a.address
+        api.get_room("r1")
+    health = ["GET /health"] if mode == "auto" else []
+    assert _paths(node_a) == ["POST /room", *health, "GET /room/other", "GET /room", "GET /room/r1"]
+    assert _paths(node_b) == ["GET /room/r1", "GET /hls/r1/index.m3u8", "DELETE /room/r1"]
+
+
+def test_routing_off_keeps_everything_on_the_default_node(
+    cluster: tuple[StubServer, StubServer],
+) -> None:
+    node_a, node_b = cluster
+    with RoomApi(node_a.address, cluster_routing=False) as api:
+        api.create_room(room_id="r1")
+        api.get_room("r1")
+        assert api.room_address("r1") == node_a.address
+    assert node_b.requests == []
+
+
+def test_auto_routing_stays_home_when_not_clustered() -> None:
+    """A single node advertising an unreachable address (e.g. Docker's 0.0.0.0:8080)."""
+    with stub_server(node_route(created_on="0.0.0.0:8080", enabled=False)) as node:
+        with RoomApi(node.address) as api:
+            address, _ = api.create_room(room_id="r1")
+            assert address == "0.0.0.0:8080"
+            for _ in range(3):
+                api.get_room("r1")
+            assert api.room_address("r1") == node.address
+    assert _paths(node) == ["POST /room", "GET /health"] + ["GET /room/r1"] * 3
+
+
+def test_remember_and_forget_room(cluster: tuple[StubServer, StubServer]) -> None:
+    node_a, node_b = cluster
+    with RoomApi(node_a.address, cluster_routing=True) as api:
+        api.remember_room("elsewhere", node_b.address)
+        api.get_room("elsewhere")
+        api.forget_room("elsewhere")
+        api.get_room("elsewhere")
+    assert _paths(node_b) == ["GET /room/elsewhere"]
+    assert _paths(node_a) == ["GET /room/elsewhere"]
+
+
+@pytest.mark.anyio
+async def test_async_room_calls_follow_the_room(cluster: tuple[StubServer, StubServer]) -> None:
+    node_a, node_b = cluster
+    async with AsyncRoomApi(node_a.address) as api:
+        address, _ = await api.create_room(room_id="r1")
+        await api.get_room("r1")
+        await api.delete_room("r1")
+    assert address == node_b.address
+    assert _paths(node_a) == ["POST /room", "GET /health"]
+    assert _paths(node_b) == ["GET /room/r1", "DELETE /room/r1"]
+
+
+# ------------------------------------------------------------------ streaming
+
+
+def test_stream_hls_content(server: StubServer) -> None:
+    with RoomApi(server.address) as api:
+        with api.stream_hls_content("r1", "seg1.m4s", chunk_size=65536) as chunks:
+            received = list(chunks)
+        assert b"".join(received) == BIG
+        assert len(received) > 1
+        assert api.get_hls_content("r1", "seg1.m4s") == BIG
+        with pytest.raises(NotFoundError, match="Not Found"):  # noqa: SIM117
+            with api.stream_hls_content("xnope", "x"):
+                pytest.fail("not entered")
+    with RecordingApi(server.address) as recordings:
+        with recordings.stream_content("rec1", "index.m3u8") as chunks:
+            assert b"".join(chunks) == b"#EXTM3U\n"
+
+
+@pytest.mark.anyio
+async def test_stream_hls_content_async(server: StubServer) -> None:
+    async with AsyncRoomApi(server.address) as api:
+        async with api.stream_hls_content("r1", "seg1.m4s") as chunks:
+            received = [chunk async for chunk in chunks]
+        assert b"".join(received) == BIG
+        with pytest.raises(NotFoundError):
+            async with api.stream_hls_content("xnope", "x"):
+                pytest.fail("not entered")
+    async with AsyncRecordingApi(server.address) as recordings:
+        async with recordings.stream_content("rec1", "index.m3u8") as chunks:
+            assert b"".join([c async for c in chunks]) == b"#EXTM3U\n"
+
+
+# ------------------------------------------------------------------ same surface
+
+
+@pytest.mark.parametrize(
+    ("sync_class", "async_class"), [(RoomApi, AsyncRoomApi), (RecordingApi, AsyncRecordingApi)]
+)
+def test_async_surface_matches_blocking(sync_class: type, async_class: type) -> None:
+    def public(cls: type) -> dict[str, Any]:
+        return {
+            name: member
+            for name, member in inspect.getmembers(cls)
+            if not name.startswith("_") and callable(member)
+        }
+
+    sync_members, async_members = public(sync_class), public(async_class)
+    assert set(sync_members) - {"close"} == set(async_members) - {"aclose"}
+    for name, member in sync_members.items():
+        if name == "close":
+            continue
+        if async_members[name] is member:  # shared, no I/O (routing controls)
+            continue
+        sync_sig = inspect.signature(member)
+        async_sig = inspect.signature(async_members[name])
+        if name == "__init__" or name.startswith("stream"):
+            assert list(sync_sig.parameters) == list(async_sig.parameters), name
+        else:
+            assert sync_sig == async_sig, name
+            assert inspect.iscoroutinefunction(async_members[name]), name
+
+
+def test_0_4_0_exports_are_present() -> None:
+    names_0_4_0 = [
+        "RoomApi",
+        "RecordingApi",
+        "Room",
+        "RoomConfig",
+        "RoomConfigVideoCodec",
+        "Peer",
+        "PeerOptionsWebRTC",
+        "PeerStatus",
+        "ComponentHLS",
+        "ComponentOptionsHLS",
+        "ComponentOptionsHLSSubscribeMode",
+        "ComponentPropertiesHLS",
+        "ComponentPropertiesHLSSubscribeMode",
+        "ComponentSIP",
+        "ComponentOptionsSIP",
+        "ComponentPropertiesSIP",
+        "ComponentPropertiesSIPSIPCredentials",
+        "ComponentFile",
+        "ComponentRTSP",
+        "ComponentOptionsRTSP",
+        "ComponentPropertiesRTSP",
+        "ComponentOptionsFile",
+        "ComponentPropertiesFile",
+        "events",
+        "errors",
+        "SIPCredentials",
+        "ComponentRecording",
+        "ComponentOptionsRecording",
+        "ComponentOptionsRecordingSubscribeMode",
+        "ComponentPropertiesRecording",
+        "ComponentPropertiesRecordingSubscribeMode",
+        "S3Credentials",
+    ]
+    for name in names_0_4_0:
+        assert name in jellyfish.__all__, name
+        assert getattr(jellyfish, name) is not None
+    for name in jellyfish._REST_EXPORTS:
+        assert hasattr(jellyfish, name), name
