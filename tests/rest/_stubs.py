@@ -9,7 +9,7 @@ import socket
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -120,10 +120,8 @@ def answering_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
             with conn:
                 if stop.is_set():
                     return
-                try:
+                with suppress(OSError):
                     answer(conn)
-                except OSError:
-                    pass
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()

@@ -184,7 +184,8 @@ async def test_injected_async_client_is_used_and_not_closed(server: StubServer) 
         await api2.get_content("rec1", "index.m3u8")
         own = api2._http_client
         await api2.aclose()
-        assert own is not None and own.is_closed
+        assert own is not None
+        assert own.is_closed
 
 
 # ------------------------------------------------------------------ cluster routing
@@ -209,7 +210,7 @@ def test_room_calls_follow_the_room_to_its_node(
 ) -> None:
     node_a, node_b = cluster
     with RoomApi(node_a.address, cluster_routing=mode) as api:
-        address, room = api.create_room(room_id="r1")
+        address, _room = api.create_room(room_id="r1")
         assert address == node_b.address
         assert api.room_address("r1") == node_b.address
         api.get_room("r1")
@@ -237,7 +238,7 @@ def test_routing_off_keeps_everything_on_the_default_node(
 
 def test_auto_routing_stays_home_when_not_clustered() -> None:
     """A single node advertising an unreachable address (e.g. Docker's 0.0.0.0:8080)."""
-    with stub_server(node_route(created_on="0.0.0.0:8080", enabled=False)) as node:
+    with stub_server(node_route(created_on="0.0.0.0:8080", enabled=False)) as node:  # noqa: SIM117
         with RoomApi(node.address) as api:
             address, _ = api.create_room(room_id="r1")
             assert address == "0.0.0.0:8080"
@@ -283,7 +284,7 @@ def test_stream_hls_content(server: StubServer) -> None:
         with pytest.raises(NotFoundError, match="Not Found"):  # noqa: SIM117
             with api.stream_hls_content("xnope", "x"):
                 pytest.fail("not entered")
-    with RecordingApi(server.address) as recordings:
+    with RecordingApi(server.address) as recordings:  # noqa: SIM117
         with recordings.stream_content("rec1", "index.m3u8") as chunks:
             assert b"".join(chunks) == b"#EXTM3U\n"
 
@@ -297,7 +298,7 @@ async def test_stream_hls_content_async(server: StubServer) -> None:
         with pytest.raises(NotFoundError):
             async with api.stream_hls_content("xnope", "x"):
                 pytest.fail("not entered")
-    async with AsyncRecordingApi(server.address) as recordings:
+    async with AsyncRecordingApi(server.address) as recordings:  # noqa: SIM117
         async with recordings.stream_content("rec1", "index.m3u8") as chunks:
             assert b"".join([c async for c in chunks]) == b"#EXTM3U\n"
 

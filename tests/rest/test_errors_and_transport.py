@@ -152,7 +152,7 @@ async def test_error_status_is_typed_with_message_async(
     error_class: type[HTTPError],
     message: str,
 ) -> None:
-    async with httpx.AsyncClient(transport=_mock(status, body, headers)) as client:
+    async with httpx.AsyncClient(transport=_mock(status, body, headers)) as client:  # noqa: SIM117
         async with AsyncRoomApi(http_client=client) as room_api:
             with pytest.raises(error_class) as info:
                 await room_api.get_room("r1")
@@ -182,7 +182,7 @@ def test_every_method_raises_typed_error_never_none(
 async def test_every_method_raises_typed_error_never_none_async(
     name: str, sync_call: Any, async_call: Any, method: str, path: str
 ) -> None:
-    async with httpx.AsyncClient(transport=_mock(503, b'{"errors":"busy"}', JSON)) as client:
+    async with httpx.AsyncClient(transport=_mock(503, b'{"errors":"busy"}', JSON)) as client:  # noqa: SIM117
         async with (
             AsyncRoomApi(http_client=client) as rooms,
             AsyncRecordingApi(http_client=client) as recordings,
@@ -282,7 +282,7 @@ def test_timeout_default_per_client_and_per_call() -> None:
         assert info.value.url == f"http://{address}/room/r1"
         with RoomApi(address) as api:
             assert api.timeout == 10.0
-            with pytest.raises(RequestTimeoutError, match="0.1 s"):
+            with pytest.raises(RequestTimeoutError, match=r"0\.1 s"):
                 api.create_room(timeout=0.1)
             with pytest.raises(RequestTimeoutError):
                 api.get_all_rooms(timeout=httpx.Timeout(0.1))
@@ -292,9 +292,9 @@ def test_timeout_default_per_client_and_per_call() -> None:
 async def test_timeout_async() -> None:
     with silent_server() as address:
         async with AsyncRoomApi(address, timeout=0.2) as api:
-            with pytest.raises(RequestTimeoutError, match="0.2 s"):
+            with pytest.raises(RequestTimeoutError, match=r"0\.2 s"):
                 await api.get_room("r1")
-            with pytest.raises(RequestTimeoutError, match="0.1 s"):
+            with pytest.raises(RequestTimeoutError, match=r"0\.1 s"):
                 await api.create_room(timeout=0.1)
         async with AsyncRecordingApi(address) as recordings:
             with pytest.raises(RequestTimeoutError):
@@ -302,7 +302,7 @@ async def test_timeout_async() -> None:
 
 
 def test_connection_reset() -> None:
-    with answering_server(reset_connection) as address, RoomApi(address, timeout=5) as api:
+    with answering_server(reset_connection) as address, RoomApi(address, timeout=5) as api:  # noqa: SIM117
         with pytest.raises(ConnectionFailedError, match="connection broke"):
             api.get_all_rooms()
 
@@ -316,7 +316,7 @@ async def test_connection_reset_async() -> None:
 
 
 def test_tls_failure() -> None:
-    with answering_server(not_tls) as address, RoomApi(address, secure=True, timeout=5) as api:
+    with answering_server(not_tls) as address, RoomApi(address, secure=True, timeout=5) as api:  # noqa: SIM117
         with pytest.raises(TLSError) as info:
             api.get_all_rooms()
     assert info.value.url == f"https://{address}/room"
@@ -386,7 +386,7 @@ def test_constructor_validation(kwargs: dict[str, Any], message: str) -> None:
 
 
 def test_async_constructor_rejects_sync_client() -> None:
-    with httpx.Client() as client, pytest.raises(ValueError, match="httpx.AsyncClient"):
+    with httpx.Client() as client, pytest.raises(ValueError, match=r"httpx\.AsyncClient"):
         AsyncRoomApi(http_client=client)  # type: ignore[arg-type]
 
 
