@@ -184,7 +184,32 @@ _REST_EXPORTS: list[str] = [
 # <<< REST API exports
 
 # >>> notification exports (owned by the notifications work)
-_NOTIFICATION_EXPORTS: list[str] = []
+# isort: split
+from jellyfish._notifications import (  # noqa: E402
+    NO_RECONNECT,
+    BlockingNotifier,
+    Notifier,
+    ReconnectPolicy,
+    Subscription,
+    Timeouts,
+)
+from jellyfish._notifications._webhooks import (  # noqa: E402
+    receive_binary,
+    receive_json,
+    receive_webhook,
+)
+
+_NOTIFICATION_EXPORTS: list[str] = [
+    "NO_RECONNECT",
+    "BlockingNotifier",
+    "Notifier",
+    "ReconnectPolicy",
+    "Subscription",
+    "Timeouts",
+    "receive_binary",
+    "receive_json",
+    "receive_webhook",
+]
 # <<< notification exports
 
 __all__ = ["__version__", "errors", "events", *_REST_EXPORTS, *_NOTIFICATION_EXPORTS]

@@ -193,6 +193,14 @@ class ProtocolError(NotifierError):
     """The server broke the notification protocol (e.g. an unexpected handshake reply)."""
 
 
+class NotifierTimeoutError(NotifierError):
+    """The server did not answer in time; the connection is considered dead. Retryable.
+
+    Raised for a missing WebSocket upgrade, ``authenticated``, ``subscribe_response`` or
+    answer to a ping within the notifier's :class:`jellyfish.Timeouts`.
+    """
+
+
 class NotifierClosedError(NotifierError):
     """The connection closed and the notifier will not (or may no longer) reconnect.
 
@@ -230,6 +238,7 @@ __all__ = [
     "NotFoundError",
     "NotifierClosedError",
     "NotifierError",
+    "NotifierTimeoutError",
     "ProtocolError",
     "RequestTimeoutError",
     "ServerError",

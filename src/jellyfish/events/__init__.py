@@ -3,8 +3,26 @@
 Each ``ServerMessageX`` is the generated protobuf class ``ServerMessage.X`` (the
 message of one case of the ``ServerMessage.content`` oneof), so
 ``isinstance(event, ServerMessageRoomCreated)`` and ``event.room_id`` work as before.
+
+Beyond 0.4.0:
+
+* every notification the 0.5.0 server sends has a name here (``ServerMessageHlsUploaded``,
+  ``ServerMessageHlsUploadCrashed``, ``ServerMessagePeerMetadataUpdated`` were missing);
+* :class:`UnknownNotification`: what a newer server's unknown notification decodes to;
+* :class:`Reconnected`: what notifiers emit after re-establishing a dropped connection;
+* ``Notification`` / ``ServerNotification``: type aliases of the unions;
+* :func:`decode_notification`, :func:`decode_metadata`, :func:`decode_metrics`.
 """
 
+from jellyfish._notifications._common import Reconnected
+from jellyfish._notifications._decoder import (
+    Notification,
+    ServerNotification,
+    UnknownNotification,
+    decode_metadata,
+    decode_metrics,
+    decode_notification,
+)
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 
 ServerMessageAuthenticated = ServerMessage.Authenticated
@@ -33,6 +51,8 @@ ServerMessageTrackRemoved = ServerMessage.TrackRemoved
 ServerMessageTrackType = ServerMessage.TrackType
 
 __all__ = [
+    "Notification",
+    "Reconnected",
     "ServerMessage",
     "ServerMessageAuthRequest",
     "ServerMessageAuthenticated",
@@ -58,4 +78,9 @@ __all__ = [
     "ServerMessageTrackMetadataUpdated",
     "ServerMessageTrackRemoved",
     "ServerMessageTrackType",
+    "ServerNotification",
+    "UnknownNotification",
+    "decode_metadata",
+    "decode_metrics",
+    "decode_notification",
 ]

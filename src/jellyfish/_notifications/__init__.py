@@ -1,0 +1,43 @@
+"""Server notifications: the decoder, the sans-IO protocol, the notifiers and webhooks."""
+
+from jellyfish._notifications._anyio import Notifier
+from jellyfish._notifications._blocking import BlockingNotifier
+from jellyfish._notifications._common import Reconnected
+from jellyfish._notifications._decoder import (
+    Notification,
+    ServerNotification,
+    UnknownNotification,
+    decode_metadata,
+    decode_metrics,
+    decode_notification,
+)
+from jellyfish._notifications._protocol import (
+    NO_RECONNECT,
+    ConnectionState,
+    NotifierProtocol,
+    ReconnectPolicy,
+    Subscription,
+    Timeouts,
+)
+from jellyfish._notifications._webhooks import receive_binary, receive_json, receive_webhook
+
+__all__ = [
+    "NO_RECONNECT",
+    "BlockingNotifier",
+    "ConnectionState",
+    "Notification",
+    "Notifier",
+    "NotifierProtocol",
+    "ReconnectPolicy",
+    "Reconnected",
+    "ServerNotification",
+    "Subscription",
+    "Timeouts",
+    "UnknownNotification",
+    "decode_metadata",
+    "decode_metrics",
+    "decode_notification",
+    "receive_binary",
+    "receive_json",
+    "receive_webhook",
+]

@@ -1,0 +1,488 @@
+"""The blocking notifier: server notifications over the WebSocket without an event loop.
+
+WebSocket framing is websocket-client; the notification protocol is
+:class:`~jellyfish._notifications._protocol.NotifierProtocol`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import ssl
+import struct
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import Any
+
+import websocket
+
+from jellyfish._notifications._common import NotifierBase, Reconnected, logger
+from jellyfish._notifications._decoder import Notification
+from jellyfish._notifications._protocol import ReconnectPolicy, Subscription, Timeouts
+from jellyfish.errors import (
+    DecodeError,
+    NotifierClosedError,
+    NotifierError,
+    NotifierTimeoutError,
+    ProtocolError,
+)
+from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+
+__all__ = ["BlockingNotifier"]
+
+_METRICS_REPORT = ServerMessage.MetricsReport
+_OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
+_OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
+_OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
+
+
+class _Closing(Exception):
+    """Internal: the user closed the notifier."""
+
+
+class BlockingNotifier(NotifierBase):
+    """Receives Jellyfish server notifications over the server WebSocket, blocking.
+
+    The same surface as :class:`jellyfish.Notifier`, without an event loop::
+
+        notifier = BlockingNotifier("localhost:5002", "development")
+
+        @notifier.on_server_notification
+        def handle(notification):
+            print(notification)
+
+        notifier.connect()          # runs the receive loop in this thread, until close()
+
+    or in a background thread::
+
+        with BlockingNotifier("localhost:5002", "development") as notifier:
+            for event in notifier:  # started, authenticated and subscribed
+                ...
+
+    Handlers run in the thread that receives (the caller's for :meth:`connect`, the
+    background thread after :meth:`start`); an exception in a handler is logged on the
+    ``jellyfish.notifier`` logger. The arguments are those of :class:`jellyfish.Notifier`.
+    """
+
+    def __init__(
+        self,
+        server_address: str = "localhost:5002",
+        server_api_token: str = "development",
+        secure: bool = False,
+        *,
+        subscribe: Iterable[Subscription | int | str] | None = None,
+        reconnect: ReconnectPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        queue_events: bool | None = None,
+    ) -> None:
+        super().__init__(
+            server_address,
+            server_api_token,
+            secure,
+            subscribe=subscribe,
+            reconnect=reconnect,
+            timeouts=timeouts,
+            ssl_context=ssl_context,
+            queue_events=queue_events,
+        )
+        self._condition = threading.Condition()
+        self._queue: deque[Any] = deque()
+        self._running = False
+        self._closing = False
+        self._finished = False
+        self._failure: NotifierError | None = None
+        self._connected = False
+        self._ws: websocket.WebSocket | None = None
+        self._thread: threading.Thread | None = None
+        self._wakeup_r: socket.socket | None = None
+        self._wakeup_w: socket.socket | None = None
+        self._last_error: NotifierError | None = None
+        self._last_ready_connection = 0
+        self._handshake_deadline = float("inf")
+
+    # -- public API ---------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Connected, authenticated and every subscription acknowledged."""
+        return self._connected and self._protocol.ready
+
+    def connect(self) -> None:
+        """Connect, authenticate, subscribe and run the receive loop in this thread.
+
+        Returns after :meth:`close` (called from another thread or from a handler).
+        Raises :class:`jellyfish.errors.InvalidTokenError` for a rejected token, the
+        connection error if the first connection fails (unless
+        ``ReconnectPolicy.retry_initial``), and the last error once the reconnect policy
+        gives up.
+        """
+        self._closing = False
+        self._connect()
+
+    def _connect(self) -> None:
+        with self._condition:
+            if self._running:
+                raise RuntimeError("this BlockingNotifier is already running")
+            self._running = True
+            self._finished = False
+            self._failure = None
+            self._last_error = None
+            self._wakeup_r, self._wakeup_w = socket.socketpair()
+            self._wakeup_r.setblocking(False)
+        self._prepare_subscriptions()
+        failure: NotifierError | None = None
+        try:
+            self._connection_loop()
+        except NotifierError as error:
+            failure = error
+        finally:
+            with self._condition:
+                self._running = False
+                self._connected = False
+                self._finished = True
+                if failure is None and not self._closing:
+                    failure = NotifierClosedError("the notifier stopped")
+                self._failure = failure
+                for sock in (self._wakeup_r, self._wakeup_w):
+                    if sock is not None:
+                        sock.close()
+                self._wakeup_r = self._wakeup_w = None
+                self._condition.notify_all()
+        if failure is not None:
+            raise failure
+
+    def start(self) -> BlockingNotifier:
+        """Run :meth:`connect` in a background thread; returns ``self`` at once.
+
+        Use :meth:`wait_ready` to wait for the connection and :meth:`close` to stop
+        (it joins the thread).
+        """
+        with self._condition:
+            if self._thread is not None and self._thread.is_alive():
+                raise RuntimeError("this BlockingNotifier is already started")
+            self._finished = False
+            self._failure = None
+            self._closing = False
+            thread = threading.Thread(
+                target=self._run_in_background, name="jellyfish-notifier", daemon=True
+            )
+            self._thread = thread
+        thread.start()
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until connected, authenticated and subscribed; returns ``True``.
+
+        Raises the error that stopped the notifier (e.g.
+        :class:`jellyfish.errors.InvalidTokenError`), :class:`NotifierClosedError` once
+        closed, or ``TimeoutError`` after ``timeout`` seconds.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._condition:
+            while True:
+                if self.ready:
+                    return True
+                if self._finished:
+                    raise self._failure or NotifierClosedError("the notifier is closed")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise TimeoutError("the notifier did not become ready in time")
+                self._condition.wait(remaining)
+
+    def subscribe_server_notifications(self) -> None:
+        """Subscribe to server notifications (waits for the acknowledgement if connected)."""
+        self.subscribe(Subscription.SERVER_NOTIFICATIONS)
+
+    def subscribe_metrics(self) -> None:
+        """Subscribe to ``MetricsReport`` (waits for the acknowledgement if connected)."""
+        self.subscribe(Subscription.METRICS)
+
+    def subscribe(self, subscription: Subscription | int | str) -> None:
+        """Add a subscription now and on every reconnect (no unsubscribe exists).
+
+        If connected, sends the request and waits (``timeouts.subscribe``) for the
+        acknowledgement. Do not call it from a handler (the handler's thread is the one
+        that receives the acknowledgement).
+        """
+        kind = Subscription.parse(subscription)
+        with self._condition:
+            frames = self._protocol.subscribe(kind)
+            ws = self._ws if self._connected else None
+            if ws is None:
+                return
+            if frames:
+                self._handshake_deadline = min(
+                    self._handshake_deadline, time.monotonic() + self._timeouts.subscribe
+                )
+        for frame in frames:
+            ws.send_bytes(frame)
+        deadline = time.monotonic() + self._timeouts.subscribe
+        with self._condition:
+            while kind not in self._protocol.acknowledged:
+                if self._finished:
+                    raise self._failure or NotifierClosedError("the notifier is closed")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"no acknowledgement of the {kind.name} subscription")
+                self._condition.wait(remaining)
+
+    def close(self, timeout: float | None = 5.0) -> None:
+        """Stop: the receive loop exits, iterators end, the background thread is joined.
+
+        Safe to call from any thread, including a handler. Returns promptly.
+        """
+        with self._condition:
+            self._closing = True
+            wakeup = self._wakeup_w
+            self._condition.notify_all()
+        if wakeup is not None:
+            with contextlib.suppress(OSError):
+                wakeup.send(b"x")
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if not thread.is_alive():
+                self._thread = None
+
+    def __enter__(self) -> BlockingNotifier:
+        """Start in a background thread and wait until ready."""
+        self.start()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[Notification | Reconnected]:
+        return self
+
+    def __next__(self) -> Notification | Reconnected:
+        """The next event, in arrival order; ends when the notifier closes."""
+        with self._condition:
+            while not self._queue:
+                if self._finished:
+                    if self._failure is not None and not self._closing:
+                        raise self._failure
+                    raise StopIteration
+                self._condition.wait()
+            return self._queue.popleft()  # type: ignore[no-any-return]
+
+    # -- internals ----------------------------------------------------------------
+
+    def _run_in_background(self) -> None:
+        with contextlib.suppress(NotifierError):  # recorded; wait_ready/iterators raise it
+            self._connect()
+
+    def _connection_loop(self) -> None:
+        attempt = 0
+        first_connection = self._protocol.connections + 1
+        while not self._closing:
+            try:
+                self._run_connection()
+            except _Closing:
+                return
+            except NotifierError as error:
+                failure = error
+                retryable = isinstance(error, NotifierClosedError | NotifierTimeoutError)
+            except (OSError, websocket.WebSocketException) as error:
+                failure = NotifierClosedError(f"connection to {self.url} failed: {error!r}")
+                retryable = True
+            with self._condition:
+                self._connected = False
+                self._condition.notify_all()
+            if self._closing:
+                return
+            if self._last_ready_connection == self._protocol.connections:
+                attempt = 0
+            self._last_error = failure
+            ever_ready = self._last_ready_connection >= first_connection
+            if not retryable or not self._reconnect.should_retry(attempt):
+                raise failure
+            if not ever_ready and not self._reconnect.retry_initial:
+                raise failure
+            delay = self._reconnect.delay(attempt)
+            attempt += 1
+            logger.warning("notifier connection lost (%s); reconnecting in %.2fs", failure, delay)
+            if self._wait_wakeup(delay):
+                return
+
+    def _wait_wakeup(self, delay: float) -> bool:
+        """Sleep ``delay`` seconds or until close(); returns whether closing."""
+        wakeup = self._wakeup_r
+        if wakeup is not None and not self._closing:
+            select.select([wakeup], [], [], delay)
+        return self._closing
+
+    def _run_connection(self) -> None:
+        timeouts = self._timeouts
+        sslopt: dict[str, Any] | None = None
+        if self._secure:
+            sslopt = {"context": self._ssl_context or ssl.create_default_context()}
+        try:
+            ws = websocket.create_connection(
+                self._url,
+                timeout=timeouts.connect,
+                enable_multithread=True,
+                suppress_origin=True,
+                skip_utf8_validation=True,
+                sslopt=sslopt,
+            )
+        except websocket.WebSocketTimeoutException:
+            raise NotifierTimeoutError(f"timed out connecting to {self.url}") from None
+        except websocket.WebSocketBadStatusException as error:
+            raise NotifierClosedError(
+                f"the server refused the WebSocket upgrade (HTTP {error.status_code})"
+            ) from None
+        try:
+            with self._condition:
+                if self._closing:
+                    raise _Closing
+                self._ws = ws
+                self._connected = True
+                frames = self._protocol.connection_made()
+                self._handshake_deadline = time.monotonic() + timeouts.auth
+            for frame in frames:
+                ws.send_bytes(frame)
+            self._receive_loop(ws)
+        finally:
+            with self._condition:
+                self._ws = None
+                self._connected = False
+            try:
+                if ws.connected:
+                    ws.close(timeout=1.0)
+            except Exception:
+                logger.debug("error while closing the WebSocket", exc_info=True)
+            ws.shutdown()  # type: ignore[no-untyped-call]
+
+    def _receive_loop(self, ws: websocket.WebSocket) -> None:
+        protocol = self._protocol
+        receive = protocol.receive
+        timeouts = self._timeouts
+        sock = ws.sock
+        wakeup = self._wakeup_r
+        if sock is None or wakeup is None:
+            raise NotifierClosedError("the connection broke")
+        sock.settimeout(timeouts.ping_timeout)
+        has_pending = getattr(sock, "pending", None)
+        watched = [sock, wakeup]
+        monotonic = time.monotonic
+        ping_sent = False
+        last_rx = monotonic()
+        recv_data_frame = ws.recv_data_frame
+        while True:
+            if has_pending is None or not has_pending():
+                if protocol.ready:
+                    limit = last_rx + (
+                        timeouts.ping_timeout if ping_sent else timeouts.ping_interval
+                    )
+                else:
+                    limit = min(self._handshake_deadline, last_rx + timeouts.ping_interval)
+                readable, _, _ = select.select(watched, [], [], max(0.0, limit - monotonic()))
+                if self._closing:
+                    raise _Closing
+                if not readable:
+                    now = monotonic()
+                    if not protocol.authenticated and now >= self._handshake_deadline:
+                        raise NotifierTimeoutError("timed out waiting for 'authenticated'")
+                    if not protocol.ready and now >= self._handshake_deadline:
+                        raise NotifierTimeoutError("timed out waiting for 'subscribe_response'")
+                    if now >= last_rx + timeouts.ping_interval:
+                        if ping_sent:
+                            raise NotifierTimeoutError("no answer to ping: the connection is dead")
+                        ws.ping(b"jf")
+                        ping_sent = True
+                        last_rx = now
+                    continue
+                if sock not in readable:
+                    continue
+            try:
+                opcode, frame = recv_data_frame(True)
+            except websocket.WebSocketTimeoutException:
+                raise NotifierTimeoutError("timed out in the middle of a frame") from None
+            except websocket.WebSocketConnectionClosedException:
+                raise NotifierClosedError("the server closed the TCP connection") from None
+            ping_sent = False
+            last_rx = monotonic()
+            if opcode == _OPCODE_BINARY:
+                try:
+                    notification = receive(frame.data)
+                except DecodeError as error:
+                    logger.error("dropping an undecodable frame: %s", error)
+                    continue
+                if notification is not None:
+                    self._deliver(notification)
+                else:
+                    self._after_handshake_message(ws)
+            elif opcode == _OPCODE_CLOSE:
+                code, reason = _parse_close(frame.data)
+                failure, _ = protocol.connection_lost(code, reason)
+                raise failure
+            elif opcode == _OPCODE_TEXT:
+                raise ProtocolError("the server sent a text frame")
+
+    def _after_handshake_message(self, ws: websocket.WebSocket) -> None:
+        protocol = self._protocol
+        with self._condition:
+            frames = protocol.data_to_send()
+            if frames:
+                self._handshake_deadline = time.monotonic() + self._timeouts.subscribe
+        for frame in frames:
+            ws.send_bytes(frame)
+        reconnected: Reconnected | None = None
+        with self._condition:
+            if protocol.ready:
+                self._handshake_deadline = float("inf")
+                if self._last_ready_connection != protocol.connections:
+                    self._last_ready_connection = protocol.connections
+                    if protocol.connections > 1 and self._last_error is not None:
+                        reconnected = Reconnected(protocol.connections, self._last_error)
+            self._condition.notify_all()
+        if reconnected is not None:
+            self._deliver(reconnected)
+
+    def _deliver(self, event: Any) -> None:
+        if type(event) is _METRICS_REPORT:
+            handlers = self._metrics_handlers
+        elif isinstance(event, Reconnected):
+            handlers = self._reconnected_handlers
+        else:
+            handlers = self._notification_handlers
+        for handler in handlers:
+            try:
+                result = handler(event)
+                if hasattr(result, "__await__"):
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+                    logger.error(
+                        "handler %r is async: use jellyfish.Notifier for async handlers",
+                        handler,
+                    )
+            except Exception:
+                logger.exception("notification handler %r failed", handler)
+        if self._queues(event):
+            with self._condition:
+                self._queue.append(event)
+                self._condition.notify_all()
+
+
+def _parse_close(data: bytes) -> tuple[int | None, str]:
+    if len(data) >= 2:
+        (code,) = struct.unpack("!H", data[:2])
+        return int(code), data[2:].decode("utf-8", "replace")
+    return 1005, ""

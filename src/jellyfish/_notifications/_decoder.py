@@ -1,0 +1,204 @@
+"""The one decoder: bytes of a ``ServerMessage`` -> a typed notification object.
+
+Every transport (server WebSocket frames, v0.5 webhook bodies, v0.3 JSON webhooks) goes
+through :func:`decode_notification`. It never returns ``None`` and never raises anything
+but :class:`jellyfish.errors.DecodeError`:
+
+* a body that is not protobuf raises ``DecodeError``;
+* an empty message, or one whose ``content`` is a case this SDK does not know (a newer
+  server), becomes an :class:`UnknownNotification` carrying the raw bytes;
+* handshake messages (``Authenticated``, ``AuthRequest``, ``SubscribeRequest``,
+  ``SubscribeResponse``) are not notifications: :func:`decode_notification` rejects them
+  with ``DecodeError``; the WebSocket protocol uses :func:`decode_server_message`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, TypeAlias
+
+from google.protobuf.message import DecodeError as _ProtobufDecodeError
+
+from jellyfish.errors import DecodeError
+from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+
+__all__ = [
+    "HANDSHAKE_CASES",
+    "Notification",
+    "ServerNotification",
+    "UnknownNotification",
+    "decode_metadata",
+    "decode_metrics",
+    "decode_notification",
+    "decode_server_message",
+]
+
+
+class UnknownNotification:
+    """A ``ServerMessage`` whose content this SDK does not know (or an empty one).
+
+    A newer server may send notification types that did not exist in Jellyfish 0.5.0.
+    They are surfaced as this type instead of ``None`` or an exception, so a handler can
+    log or ignore them and keep going.
+
+    Attributes:
+        data: the raw bytes of the whole ``ServerMessage``.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self.data: Final = bytes(data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnknownNotification) and other.data == self.data
+
+    def __hash__(self) -> int:
+        return hash((UnknownNotification, self.data))
+
+    def __repr__(self) -> str:
+        return f"UnknownNotification(data={self.data!r})"
+
+    def __reduce__(self) -> tuple[type[UnknownNotification], tuple[bytes]]:
+        return (UnknownNotification, (self.data,))
+
+
+ServerNotification: TypeAlias = (
+    ServerMessage.RoomCreated
+    | ServerMessage.RoomDeleted
+    | ServerMessage.RoomCrashed
+    | ServerMessage.PeerAdded
+    | ServerMessage.PeerDeleted
+    | ServerMessage.PeerConnected
+    | ServerMessage.PeerDisconnected
+    | ServerMessage.PeerCrashed
+    | ServerMessage.PeerMetadataUpdated
+    | ServerMessage.ComponentCrashed
+    | ServerMessage.TrackAdded
+    | ServerMessage.TrackRemoved
+    | ServerMessage.TrackMetadataUpdated
+    | ServerMessage.HlsPlayable
+    | ServerMessage.HlsUploaded
+    | ServerMessage.HlsUploadCrashed
+)
+"""Every server notification of Jellyfish 0.5.0 (``MetricsReport`` is not one)."""
+
+Notification: TypeAlias = ServerNotification | ServerMessage.MetricsReport | UnknownNotification
+"""Anything the decoder can hand to user code."""
+
+HANDSHAKE_CASES: Final = frozenset(
+    {"authenticated", "auth_request", "subscribe_request", "subscribe_response"}
+)
+"""``ServerMessage.content`` cases that belong to the WebSocket handshake."""
+
+_from_string = ServerMessage.FromString
+
+
+def decode_server_message(data: bytes) -> tuple[str | None, Any]:
+    """Decode any ``ServerMessage``: ``(case, message)``.
+
+    ``case`` is the name of the ``content`` oneof case (``"room_created"``,
+    ``"authenticated"``, ...) and ``message`` the generated class of that case; for an
+    empty or unknown content it is ``(None, UnknownNotification(data))``.
+
+    Raises:
+        DecodeError: ``data`` is not a protobuf ``ServerMessage``.
+    """
+    try:
+        message = _from_string(data)
+    except (_ProtobufDecodeError, TypeError, ValueError) as error:
+        raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
+    case = message.WhichOneof("content")
+    if case is None:
+        return None, UnknownNotification(data)
+    return case, getattr(message, case)
+
+
+def decode_notification(data: bytes) -> Notification:
+    """Decode the bytes of one ``ServerMessage`` into its notification object.
+
+    Returns the generated protobuf class of the oneof case (for example a
+    ``jellyfish.events.ServerMessageRoomCreated``), or an :class:`UnknownNotification`
+    for an empty message or a content this SDK does not know.
+
+    Raises:
+        DecodeError: ``data`` is not a protobuf ``ServerMessage``, or it is a WebSocket
+            handshake message (``Authenticated``, ``SubscribeResponse``, ...), which is
+            never a notification.
+    """
+    try:
+        message = _from_string(data)
+    except (_ProtobufDecodeError, TypeError, ValueError) as error:
+        raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
+    case = message.WhichOneof("content")
+    if case is None:
+        return UnknownNotification(data)
+    if case in HANDSHAKE_CASES:
+        raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
+    result: Notification = getattr(message, case)
+    return result
+
+
+def _as_bytes(data: object) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data)
+    return repr(data).encode()
+
+
+_METADATA_TYPES = (
+    ServerMessage.PeerMetadataUpdated,
+    ServerMessage.Track,
+    ServerMessage.TrackAdded,
+    ServerMessage.TrackRemoved,
+    ServerMessage.TrackMetadataUpdated,
+)
+
+
+def decode_metadata(
+    event: ServerMessage.PeerMetadataUpdated
+    | ServerMessage.Track
+    | ServerMessage.TrackAdded
+    | ServerMessage.TrackRemoved
+    | ServerMessage.TrackMetadataUpdated,
+) -> Any:
+    """The metadata of a notification, JSON-decoded.
+
+    Jellyfish sends metadata as a JSON-encoded string (``"null"`` for none). This
+    returns the decoded value: for ``PeerMetadataUpdated`` the peer's metadata, for a
+    ``Track`` or a ``Track*`` notification the track's metadata.
+
+    Raises:
+        DecodeError: the string is not JSON.
+        TypeError: ``event`` carries no metadata.
+    """
+    if not isinstance(event, _METADATA_TYPES):
+        raise TypeError(f"{type(event).__name__} carries no metadata")
+    if isinstance(event, ServerMessage.PeerMetadataUpdated | ServerMessage.Track):
+        raw = event.metadata
+    else:
+        raw = event.track.metadata
+    return _loads(raw, "metadata")
+
+
+def decode_metrics(report: ServerMessage.MetricsReport) -> dict[str, Any]:
+    """The metrics of a ``MetricsReport``, JSON-decoded into a dict.
+
+    Keys are flattened as the server sends them (``"room_id=<id>"`` at the top level,
+    ``"endpoint_id=<peer id>"`` below it).
+
+    Raises:
+        DecodeError: the report is not a JSON object.
+    """
+    if not isinstance(report, ServerMessage.MetricsReport):
+        raise TypeError(f"{type(report).__name__} is not a MetricsReport")
+    value = _loads(report.metrics or "{}", "metrics")
+    if not isinstance(value, dict):
+        raise DecodeError("metrics report is not a JSON object", report.metrics.encode())
+    return value
+
+
+def _loads(raw: str, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise DecodeError(f"{what} is not valid JSON: {error}", raw.encode()) from None

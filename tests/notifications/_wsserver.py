@@ -1,0 +1,202 @@
+"""A minimal Jellyfish server-WebSocket stand-in (wsproto over anyio, in its own thread).
+
+Used where the emulator cannot reach: server pings, a silent (dead) peer, hand-made
+frames (unknown content, garbage), bursts at loopback speed for benchmarks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+import anyio
+import anyio.abc
+import anyio.from_thread
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    Pong,
+    Request,
+)
+
+from jellyfish.events import ServerMessage as S
+
+AUTHENTICATED = S(authenticated=S.Authenticated()).SerializeToString()
+
+
+def subscribe_response(event_type: int) -> bytes:
+    return S(subscribe_response=S.SubscribeResponse(event_type=event_type)).SerializeToString()
+
+
+class _Client:
+    def __init__(self, stream: anyio.abc.SocketStream) -> None:
+        self.stream = stream
+        self.ws = WSConnection(ConnectionType.SERVER)
+        self.subscribed: set[int] = set()
+        self.lock = anyio.Lock()
+        self.pongs = 0
+
+    async def send(self, event: Any) -> None:
+        async with self.lock:
+            await self.stream.send(self.ws.send(event))
+
+
+class FakeServerSocket:
+    """``with FakeServerSocket() as server:`` -> ``server.address`` (``host:port``)."""
+
+    def __init__(
+        self,
+        token: str = "development",
+        *,
+        silent_after_auth: bool = False,
+        pre_subscribe_frames: Iterable[bytes] = (),
+    ) -> None:
+        self.token = token
+        self.silent_after_auth = silent_after_auth
+        self.pre_subscribe_frames = list(pre_subscribe_frames)
+        self.clients: list[_Client] = []
+        self.connections = 0
+        self.subscribed = threading.Event()
+        self._portal_cm: Any = None
+        self._portal: Any = None
+        self._listener: Any = None
+        self._group: Any = None
+
+    # -- lifecycle ----------------------------------------------------------------
+    def __enter__(self) -> FakeServerSocket:
+        self._portal_cm = anyio.from_thread.start_blocking_portal()
+        self._portal = self._portal_cm.__enter__()
+        self._portal.call(self._start)
+        self._serve_future = self._portal.start_task_soon(self._serve)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._portal.call(self._stop)
+        self._portal_cm.__exit__(None, None, None)
+
+    async def _start(self) -> None:
+        self._listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        self.port = self._listener.extra(anyio.abc.SocketAttribute.local_port)
+        self._scope = anyio.CancelScope()
+
+    async def _serve(self) -> None:
+        with self._scope:
+            await self._listener.serve(self._handle)
+
+    async def _stop(self) -> None:
+        self._scope.cancel()
+        for client in list(self.clients):
+            await client.stream.aclose()
+        await self._listener.aclose()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    # -- controls (from the test thread) -----------------------------------------
+    def send(self, frames: Iterable[bytes]) -> None:
+        """Send frames to every client subscribed to server notifications."""
+        self._portal.call(self._send, list(frames))
+
+    async def _send(self, frames: list[bytes]) -> None:
+        for client in list(self.clients):
+            if S.EVENT_TYPE_SERVER_NOTIFICATION in client.subscribed:
+                data = b"".join(client.ws.send(BytesMessage(data=f)) for f in frames)
+                async with client.lock:
+                    await client.stream.send(data)
+
+    def ping(self) -> None:
+        self._portal.call(self._ping)
+
+    async def _ping(self) -> None:
+        for client in list(self.clients):
+            await client.send(Ping(payload=b"srv"))
+
+    def pongs(self) -> int:
+        return sum(c.pongs for c in self.clients)
+
+    def drop(self) -> None:
+        """Drop every connection without a close frame."""
+        self._portal.call(self._drop)
+
+    async def _drop(self) -> None:
+        self.subscribed.clear()
+        for client in list(self.clients):
+            await client.stream.aclose()
+        self.clients.clear()
+
+    def close_all(self, code: int, reason: str) -> None:
+        self._portal.call(self._close_all, code, reason)
+
+    async def _close_all(self, code: int, reason: str) -> None:
+        for client in list(self.clients):
+            await client.send(CloseConnection(code=code, reason=reason))
+
+    # -- per connection -----------------------------------------------------------
+    async def _handle(self, stream: anyio.abc.SocketStream) -> None:
+        client = _Client(stream)
+        self.connections += 1
+        authenticated = False
+        try:
+            async with stream:
+                while True:
+                    try:
+                        data = await stream.receive()
+                    except (
+                        anyio.EndOfStream,
+                        anyio.ClosedResourceError,
+                        anyio.BrokenResourceError,
+                    ):
+                        return
+                    client.ws.receive_data(data)
+                    for event in client.ws.events():
+                        if isinstance(event, Request):
+                            await client.send(AcceptConnection())
+                            self.clients.append(client)
+                        elif isinstance(event, Pong):
+                            client.pongs += 1
+                        elif isinstance(event, Ping):
+                            if not (self.silent_after_auth and authenticated):
+                                await client.send(event.response())
+                        elif isinstance(event, CloseConnection):
+                            if client.ws.state.name != "CLOSED":
+                                await client.send(event.response())
+                            return
+                        elif isinstance(event, BytesMessage):
+                            message = S.FromString(bytes(event.data))
+                            case = message.WhichOneof("content")
+                            if not authenticated:
+                                if case == "auth_request" and message.auth_request.token == (
+                                    self.token
+                                ):
+                                    authenticated = True
+                                    await client.send(BytesMessage(data=AUTHENTICATED))
+                                elif case == "auth_request":
+                                    await client.send(
+                                        CloseConnection(code=1000, reason="invalid token")
+                                    )
+                                    return
+                                else:
+                                    await client.send(
+                                        CloseConnection(code=1000, reason="invalid auth request")
+                                    )
+                                    return
+                            elif case == "subscribe_request" and not self.silent_after_auth:
+                                kind = message.subscribe_request.event_type
+                                for frame in self.pre_subscribe_frames:
+                                    await client.send(BytesMessage(data=frame))
+                                client.subscribed.add(kind)
+                                await client.send(BytesMessage(data=subscribe_response(kind)))
+                                self.subscribed.set()
+                            elif case != "subscribe_request":
+                                await client.send(
+                                    CloseConnection(code=1003, reason="operation not allowed")
+                                )
+                                return
+        finally:
+            if client in self.clients:
+                self.clients.remove(client)
