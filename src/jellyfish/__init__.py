@@ -185,7 +185,7 @@ _REST_EXPORTS: list[str] = [
 
 # >>> notification exports (owned by the notifications work)
 # isort: split
-from jellyfish._notifications import (  # noqa: E402
+from jellyfish._notifications import (  # noqa: E402, F401 (re-exported via __all__)
     NO_RECONNECT,
     BlockingNotifier,
     Notifier,
@@ -193,7 +193,7 @@ from jellyfish._notifications import (  # noqa: E402
     Subscription,
     Timeouts,
 )
-from jellyfish._notifications._webhooks import (  # noqa: E402
+from jellyfish._notifications._webhooks import (  # noqa: E402, F401
     receive_binary,
     receive_json,
     receive_webhook,
