@@ -1,0 +1,17 @@
+"""``jellyfish.testing``: an in-process Jellyfish v0.5.0 control-plane emulator.
+
+Needs the ``testing`` extra (``pip install jellyfish-server-sdk[testing]``)::
+
+    from jellyfish.testing import JellyfishServer, FakePeer
+
+    with JellyfishServer() as server:        # free port, token "development"
+        ...                                  # point the SDK at server.address / server.token
+
+See ``docs/testing.md`` for the control API, the pytest plugin and the CLI.
+"""
+
+from jellyfish.testing._core import ControlError
+from jellyfish.testing._fake_peer import FakePeer
+from jellyfish.testing._server import EmulatorNode, JellyfishCluster, JellyfishServer
+
+__all__ = ["ControlError", "EmulatorNode", "FakePeer", "JellyfishCluster", "JellyfishServer"]

@@ -1,0 +1,489 @@
+"""The ASGI layer: REST routing, auth, envelopes (§1, §2) and the two WebSockets (§5, §6).
+
+It only translates between HTTP/WebSocket and :class:`~jellyfish.testing._core.NodeCore`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import mimetypes
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import anyio
+from google.protobuf.message import DecodeError
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
+from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish.testing._core import NodeCore, Peer, Room, encode_json
+from jellyfish.testing._hub import Hub
+from jellyfish.testing._params import ApiError, Crash, FrameworkError, RoomConfig
+from jellyfish.testing._tokens import TokenError
+
+logger = logging.getLogger("jellyfish.testing")
+
+MAX_BODY = 8_000_000  # Plug.Parsers default :length
+VERSION = "0.5.0"
+SERVER_WS_PATH = "/socket/server/websocket"
+PEER_WS_PATH = "/socket/peer/websocket"
+_JSON_HEADERS = {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "max-age=0, private, must-revalidate",
+}
+_M3U8 = "application/vnd.apple.mpegurl"
+
+CreateRoom = Callable[[NodeCore, RoomConfig], tuple[Room, str]]
+
+
+def json_response(status: int, body: Any) -> Response:
+    """A JSON response the way Phoenix renders it."""
+    return Response(encode_json(body), status_code=status, headers=_JSON_HEADERS)
+
+
+def _framework(status: int, detail: str) -> Response:
+    return json_response(status, {"errors": {"detail": detail}})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON constant {name}")
+
+
+def _accepts_json(accept: str | None) -> bool:
+    if accept is None or not accept.strip():
+        return True
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ("*/*", "application/*", "application/json", "*") or media.endswith("+json"):
+            return True
+    return False
+
+
+def _inside(base: str, name: str) -> str | None:
+    """``base/name`` if it resolves strictly inside ``base``; None otherwise."""
+    real_base = os.path.realpath(base)
+    resolved = os.path.realpath(os.path.join(real_base, name))
+    return resolved if resolved.startswith(real_base + os.sep) else None
+
+
+class NodeApp:
+    """The ASGI application of one node."""
+
+    def __init__(
+        self,
+        core: NodeCore,
+        hub: Hub,
+        create_room: CreateRoom,
+        health: Callable[[], dict[str, Any]],
+    ) -> None:
+        self.core = core
+        self.hub = hub
+        self._create_room = create_room
+        self._health = health
+        self._http: ASGIApp = CORSMiddleware(
+            self._handle_http, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            websocket = WebSocket(scope, receive, send)
+            if scope["path"] == SERVER_WS_PATH:
+                await _ServerSocket(websocket, self.core, self.hub).run()
+            elif scope["path"] == PEER_WS_PATH:
+                await _PeerSocket(websocket, self.core).run()
+            else:
+                await websocket.close(1008)
+
+    # --- HTTP ----------------------------------------------------------------------------
+
+    async def _handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self._dispatch(request)
+        except ApiError as error:
+            response = json_response(error.status, {"errors": error.message})
+        except FrameworkError as error:
+            response = _framework(error.status, error.detail)
+        except Crash as error:
+            logger.error("Request crashed: %s", error)
+            response = _framework(500, "Internal Server Error")
+        except Exception:
+            logger.exception("Unexpected error handling %s %s", request.method, request.url.path)
+            response = _framework(500, "Internal Server Error")
+        await response(scope, receive, send)
+
+    async def _dispatch(self, request: Request) -> Response:
+        raw = request.scope.get("raw_path") or request.scope["path"].encode()
+        segments = [unquote(s) for s in raw.decode("latin-1").split("?")[0].split("/") if s]
+        method = "GET" if request.method == "HEAD" else request.method
+        # Routes that need no auth.
+        if method == "GET" and len(segments) == 3 and segments[0] == "hls":
+            return self._hls_content(request, segments[1], segments[2])
+        if method == "GET" and len(segments) == 3 and segments[0] == "recording":
+            return self._recording_content(segments[1], segments[2])
+        route = self._route(method, segments)
+        if route is None:
+            raise FrameworkError(404, "Not Found")
+        if not _accepts_json(request.headers.get("accept")):
+            raise FrameworkError(406, "Not Acceptable")
+        self._authenticate(request)
+        params: dict[str, Any] = {}
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            params = await self._params(request)
+        return route(params)
+
+    def _authenticate(self, request: Request) -> None:
+        values = request.headers.getlist("authorization")
+        if len(values) != 1 or not values[0].startswith("Bearer "):
+            raise ApiError(401, "Missing token")
+        if values[0][len("Bearer ") :] != self.core.settings.token:
+            raise ApiError(401, "Invalid token")
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_BODY:
+                raise FrameworkError(413, "Request Entity Too Large")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/json" or (
+            content_type.startswith("application/") and content_type.endswith("+json")
+        ):
+            if body.strip():
+                try:
+                    decoded = json.loads(bytes(body), parse_constant=_reject_constant)
+                except ValueError:
+                    raise FrameworkError(400, "Bad Request") from None
+                params.update(decoded if isinstance(decoded, dict) else {"_json": decoded})
+        elif content_type == "application/x-www-form-urlencoded":
+            try:
+                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            except UnicodeDecodeError:
+                raise FrameworkError(400, "Bad Request") from None
+        return params
+
+    def _route(self, method: str, s: list[str]) -> Callable[[dict[str, Any]], Response] | None:
+        n = len(s)
+        core = self.core
+        if n == 1 and s[0] == "health" and method == "GET":
+            return lambda p: json_response(200, {"data": self._health()})
+        if n >= 1 and s[0] == "room":
+            if n == 1 and method == "GET":
+                return lambda p: json_response(
+                    200, {"data": [r.to_json() for r in core.rooms.values()]}
+                )
+            if n == 1 and method == "POST":
+                return self._post_room
+            if n == 2 and method == "GET":
+                return lambda p: json_response(200, {"data": core.get_room(s[1]).to_json()})
+            if n == 2 and method == "DELETE":
+                return lambda p: self._no_content(core.delete_room, s[1])
+            if n == 3 and s[2] == "peer" and method == "POST":
+                return lambda p: self._post_peer(s[1], p)
+            if n == 4 and s[2] == "peer" and method == "DELETE":
+                return lambda p: self._no_content(core.delete_peer, s[1], s[3])
+            if n == 3 and s[2] == "component" and method == "POST":
+                return lambda p: json_response(201, {"data": core.add_component(s[1], p).to_json()})
+            if n == 4 and s[2] == "component" and method == "DELETE":
+                return lambda p: self._no_content(core.delete_component, s[1], s[3])
+            if n == 5 and s[2] == "component" and s[4] == "subscribe" and method == "POST":
+                return lambda p: self._subscribe(s[1], s[3], p)
+        if n == 4 and s[0] == "sip" and s[3] == "call":
+            if method == "POST":
+                return lambda p: self._dial(s[1], s[2], p)
+            if method == "DELETE":
+                return lambda p: self._end_call(s[1], s[2])
+        if n == 1 and s[0] == "recording" and method == "GET":
+            return lambda p: self._list_recordings()
+        if n == 2 and s[0] == "recording" and method == "DELETE":
+            return lambda p: self._delete_recording(s[1])
+        return None
+
+    @staticmethod
+    def _no_content(action: Callable[..., None], *args: str) -> Response:
+        action(*args)
+        return Response(status_code=204)
+
+    def _post_room(self, params: dict[str, Any]) -> Response:
+        config = self.core.validate_room(params)
+        room, address = self._create_room(self.core, config)
+        return json_response(201, {"data": {"room": room.to_json(), "jellyfish_address": address}})
+
+    def _post_peer(self, room_id: str, params: dict[str, Any]) -> Response:
+        _, peer, token = self.core.add_peer(room_id, params)
+        url = f"{self.core.settings.address}{PEER_WS_PATH}"
+        data = {"peer": peer.to_json(), "token": token, "peer_websocket_url": url}
+        return json_response(201, {"data": data})
+
+    def _subscribe(self, room_id: str, component_id: str, params: dict[str, Any]) -> Response:
+        self.core.subscribe(room_id, component_id, params)
+        return Response(b"Successfully subscribed for tracks", status_code=201)
+
+    def _dial(self, room_id: str, component_id: str, params: dict[str, Any]) -> Response:
+        if "phoneNumber" not in params:
+            raise ApiError(400, "Invalid request body structure")
+        self.core.sip_component(room_id, component_id, dial=True)
+        number = params["phoneNumber"]
+        text = number if isinstance(number, str) else encode_json(number)
+        return Response(f"Successfully schedule calling phone_number: {text}", status_code=201)
+
+    def _end_call(self, room_id: str, component_id: str) -> Response:
+        self.core.sip_component(room_id, component_id, dial=False)
+        return Response(status_code=204)
+
+    def _list_recordings(self) -> Response:
+        base = self.core.recordings_dir
+        if not os.path.exists(base):
+            return json_response(200, {"data": []})
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            raise ApiError(404, "Unable to obtain recordings") from None
+        ids = [
+            name
+            for name in names
+            if os.path.isdir(os.path.join(base, name)) and not self.core.is_live_recording(name)
+        ]
+        return json_response(200, {"data": ids})
+
+    def _delete_recording(self, recording_id: str) -> Response:
+        path = _inside(self.core.recordings_dir, recording_id)
+        if path is None:
+            raise ApiError(400, f"Invalid recording id, got: {recording_id}")
+        if not os.path.isdir(path) or self.core.is_live_recording(recording_id):
+            raise ApiError(404, "Recording not found")
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+        return Response(status_code=204)
+
+    @staticmethod
+    def _file(path: str) -> Response:
+        with open(path, "rb") as handle:
+            content = handle.read()
+        if path.endswith(".m3u8"):
+            media_type = _M3U8
+        else:
+            media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return Response(content, status_code=200, headers={"content-type": media_type})
+
+    def _recording_content(self, recording_id: str, filename: str) -> Response:
+        directory = _inside(self.core.recordings_dir, recording_id)
+        if directory is None:
+            raise ApiError(400, f"Invalid recording, got: {recording_id}")
+        if not os.path.isdir(directory) or self.core.is_live_recording(recording_id):
+            raise ApiError(404, "File not found")
+        path = _inside(directory, filename)
+        if path is None:
+            raise ApiError(400, f"Invalid filename, got: {filename}")
+        if not os.path.isfile(path):
+            raise ApiError(404, "File not found")
+        return self._file(path)
+
+    def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
+        query = request.query_params
+        if "_HLS_skip" in query and filename.endswith(".m3u8"):
+            filename = filename[: -len(".m3u8")] + "_delta.m3u8"
+        if "_HLS_msn" in query and "_HLS_part" in query:
+            try:
+                int(query["_HLS_msn"])
+                int(query["_HLS_part"])
+            except ValueError:
+                raise Crash("_HLS_msn/_HLS_part are not integers") from None
+        directory = self.core.hls_output_dir(room_id)
+        if directory is None:
+            raise ApiError(404, "File not found")
+        path = _inside(directory, filename)
+        if path is None:
+            raise ApiError(400, f"Invalid filename, got {filename}")
+        if not os.path.isfile(path):
+            raise ApiError(404, "File not found")
+        return self._file(path)
+
+
+# --- WebSockets ----------------------------------------------------------------------------
+
+
+class _Connection:
+    """A WebSocket with an unbounded outgoing queue drained by one sender task."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+        self.closing = False
+        self._out, self._in = anyio.create_memory_object_stream[bytes | tuple[int, str]](math.inf)
+
+    def send_bytes(self, data: bytes) -> None:
+        if not self.closing:
+            self._out.send_nowait(data)
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closing:
+            self.closing = True
+            self._out.send_nowait((code, reason))
+
+    async def _sender(self) -> None:
+        try:
+            async for item in self._in:
+                if isinstance(item, bytes):
+                    await self.websocket.send_bytes(item)
+                else:
+                    await self.websocket.close(item[0], item[1])
+                    return
+        except Exception as error:  # the client is gone; the receiver sees the disconnect
+            logger.debug("WebSocket send failed: %r", error)
+
+    async def serve(self) -> None:
+        await self.websocket.accept()
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._sender)
+                try:
+                    while True:
+                        message = await self.websocket.receive()
+                        if message["type"] == "websocket.disconnect":
+                            break
+                        if not self.closing:
+                            self.on_frame(message.get("bytes"), message.get("text"))
+                finally:
+                    tg.cancel_scope.cancel()
+        finally:
+            self._out.close()
+            self._in.close()
+            self.on_closed()
+
+    def on_frame(self, data: bytes | None, text: str | None) -> None:
+        raise NotImplementedError
+
+    def on_closed(self) -> None:
+        raise NotImplementedError
+
+
+class _ServerSocket(_Connection):
+    def __init__(self, websocket: WebSocket, core: NodeCore, hub: Hub) -> None:
+        super().__init__(websocket)
+        self.core = core
+        self.hub = hub
+        self.authenticated = False
+
+    async def run(self) -> None:
+        logger.info("New incoming server WebSocket connection, accepting")
+        await self.serve()
+
+    def on_frame(self, data: bytes | None, text: str | None) -> None:
+        if data is None:
+            self.close(1003, "operation not allowed")
+            return
+        try:
+            message = ServerMessage.FromString(data)
+        except DecodeError:
+            logger.error("Server WS received a frame that is not a ServerMessage")
+            self.close(1011, "")
+            return
+        kind = message.WhichOneof("content")
+        if not self.authenticated:
+            if kind != "auth_request":
+                logger.warning("Invalid auth request over server WS")
+                self.close(1000, "invalid auth request")
+            elif message.auth_request.token != self.core.settings.token:
+                logger.warning("Invalid token over server WS")
+                self.close(1000, "invalid token")
+            else:
+                self.authenticated = True
+                self.send_bytes(
+                    ServerMessage(authenticated=ServerMessage.Authenticated()).SerializeToString()
+                )
+                logger.info("Server WS authenticated.")
+            return
+        if kind == "subscribe_request":
+            event_type = message.subscribe_request.event_type
+            if event_type not in (1, 2):
+                logger.error("Server WS subscribed to an unknown event type %s", event_type)
+                self.close(1011, "")
+                return
+            response = ServerMessage.SubscribeResponse(event_type=event_type)
+            self.send_bytes(ServerMessage(subscribe_response=response).SerializeToString())
+            self.hub.subscribe(self, event_type)
+            return
+        logger.warning("Received unexpected message over server WS: %s", kind)
+        self.close(1003, "operation not allowed")
+
+    def on_closed(self) -> None:
+        self.hub.unsubscribe(self)
+
+
+class _PeerSocket(_Connection):
+    def __init__(self, websocket: WebSocket, core: NodeCore) -> None:
+        super().__init__(websocket)
+        self.core = core
+        self.room: Room | None = None
+        self.peer: Peer | None = None
+
+    async def run(self) -> None:
+        await self.serve()
+
+    def send_media_event(self, data: str) -> None:
+        message = PeerMessage(media_event=PeerMessage.MediaEvent(data=data))
+        self.send_bytes(message.SerializeToString())
+
+    def on_frame(self, data: bytes | None, text: str | None) -> None:
+        if self.room is None or self.peer is None:
+            if data is None:
+                logger.error("Peer WS received a text frame before authenticating")
+                self.close(1011, "")
+                return
+            try:
+                message = PeerMessage.FromString(data)
+            except DecodeError:
+                logger.error("Peer WS received a frame that is not a PeerMessage")
+                self.close(1011, "")
+                return
+            if message.WhichOneof("content") != "auth_request":
+                self.close(1000, "unauthenticated")
+                return
+            try:
+                self.room, self.peer = self.core.authenticate_peer(message.auth_request.token, self)
+            except TokenError as error:
+                logger.warning("Peer WS authentication failed: %s", error.reason)
+                self.close(1000, error.reason)
+                return
+            self.send_bytes(
+                PeerMessage(authenticated=PeerMessage.Authenticated()).SerializeToString()
+            )
+            return
+        if data is None:
+            return  # text frames are ignored after auth
+        try:
+            message = PeerMessage.FromString(data)
+        except DecodeError:
+            return
+        if message.WhichOneof("content") == "media_event":
+            self.core.media_event(self.room, self.peer, self, message.media_event.data)
+
+    def on_closed(self) -> None:
+        if self.room is not None and self.peer is not None:
+            self.core.peer_socket_closed(self.room, self.peer, self)
+
+
+def health_payload(
+    started: float, git_commit: str, enabled: bool, node_status: str, nodes: int
+) -> dict[str, Any]:
+    """The ``data`` of ``GET /health``."""
+    return {
+        "status": "UP",
+        "uptime": int(time.monotonic() - started),
+        "distribution": {"enabled": enabled, "nodeStatus": node_status, "nodesInCluster": nodes},
+        "version": VERSION,
+        "gitCommit": git_commit,
+    }

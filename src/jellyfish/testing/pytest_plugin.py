@@ -1,0 +1,114 @@
+"""pytest plugin for ``jellyfish.testing``.
+
+Opt in with ``pytest_plugins = ["jellyfish.testing.pytest_plugin"]`` in a ``conftest.py``.
+
+Fixtures:
+
+* ``jellyfish_server``: a fresh running :class:`~jellyfish.testing.JellyfishServer` per test;
+  ``jellyfish_shared_server``: one for the whole session.
+  When ``JELLYFISH_ADDRESS`` is set (``host:port``; ``JELLYFISH_TOKEN`` defaults to
+  ``"development"``) it yields a :class:`RealJellyfish` pointing at that server instead; its
+  control-API methods skip the test.
+
+Marker: ``@pytest.mark.emulator_only`` skips a test against a real Jellyfish (use it for tests
+that need the control API, ``restart`` or ``drop_server_websockets``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import pytest
+
+from jellyfish.testing._server import EmulatorNode, JellyfishServer
+
+SKIP_REASON = "needs the jellyfish.testing control API; running against a real Jellyfish"
+
+#: The emulator-only methods that a :class:`RealJellyfish` answers with ``pytest.skip``.
+CONTROL_API = frozenset(
+    name
+    for name in (*vars(EmulatorNode), *vars(JellyfishServer))
+    if not name.startswith("_")
+    and callable(getattr(JellyfishServer, name, None))
+    and name not in ("start", "stop")
+) | {"restart", "drop_server_websockets"}
+
+#: Emulator-only properties; reading them on a :class:`RealJellyfish` skips the test.
+CONTROL_PROPERTIES = frozenset(
+    {"resources_dir", "file_sources_dir", "recordings_dir", "webhooks", "port", "running"}
+)
+
+
+def real_jellyfish_address() -> str | None:
+    """``JELLYFISH_ADDRESS`` if the tests should run against a real server."""
+    return os.environ.get("JELLYFISH_ADDRESS") or None
+
+
+def skip_without_emulator() -> NoReturn:
+    """Skip the current test: it needs the emulator's control API."""
+    pytest.skip(SKIP_REASON)
+
+
+class RealJellyfish:
+    """A real Jellyfish reached through ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN``.
+
+    It has the same ``address`` / ``token`` / ``http_url`` as the emulator; control-API
+    calls skip the test.
+    """
+
+    def __init__(self, address: str, token: str) -> None:
+        self.address = address
+        self.token = token
+        scheme_less = address.split("://", 1)[-1]
+        self.http_url = address if "://" in address else f"http://{scheme_less}"
+
+    def __getattr__(self, name: str) -> Any:
+        if name in CONTROL_PROPERTIES:
+            skip_without_emulator()
+        if name in CONTROL_API:
+
+            def skip(*args: Any, **kwargs: Any) -> NoReturn:
+                skip_without_emulator()
+
+            return skip
+        raise AttributeError(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``emulator_only`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "emulator_only: needs the jellyfish.testing control API; skipped against a real server",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip ``emulator_only`` tests when ``JELLYFISH_ADDRESS`` points at a real server."""
+    if real_jellyfish_address() and item.get_closest_marker("emulator_only") is not None:
+        pytest.skip(SKIP_REASON)
+
+
+def _server() -> Iterator[JellyfishServer | RealJellyfish]:
+    address = real_jellyfish_address()
+    if address:
+        yield RealJellyfish(address, os.environ.get("JELLYFISH_TOKEN", "development"))
+        return
+    with JellyfishServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def jellyfish_shared_server() -> Iterator[JellyfishServer | RealJellyfish]:
+    """One emulator for the whole session (or the real server).
+
+    Cheaper, but tests see each other's rooms and notifications.
+    """
+    yield from _server()
+
+
+@pytest.fixture
+def jellyfish_server() -> Iterator[JellyfishServer | RealJellyfish]:
+    """A running emulator (fresh per test), or the real server named by ``JELLYFISH_ADDRESS``."""
+    yield from _server()
