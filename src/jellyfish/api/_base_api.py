@@ -94,6 +94,9 @@ def check_id(name: str, value: object) -> str:
     """Reject ids that cannot name anything (they would hit a different endpoint)."""
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    if value in (".", ".."):
+        # URL normalisation would turn the path into a different endpoint.
+        raise ValueError(f"{name} cannot be {value!r}")
     return value
 
 

@@ -1,0 +1,464 @@
+"""Every blocking REST method against a Jellyfish: the emulator by default, or the real
+server named by ``JELLYFISH_ADDRESS`` (tests that need the emulator's control API are
+marked ``emulator_only``). Messages are those of the behaviour reference, §2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from jellyfish import (
+    ComponentFile,
+    ComponentHLS,
+    ComponentOptionsFile,
+    ComponentOptionsHLS,
+    ComponentOptionsHLSSubscribeMode,
+    ComponentOptionsRecording,
+    ComponentOptionsRecordingSubscribeMode,
+    ComponentOptionsRTSP,
+    ComponentOptionsSIP,
+    ComponentOptionsSIPSIPCredentials,
+    ComponentRecording,
+    ComponentRTSP,
+    ComponentSIP,
+    HealthReportStatus,
+    Peer,
+    PeerDetailsResponseData,
+    PeerOptionsWebRTC,
+    PeerStatus,
+    RecordingApi,
+    Room,
+    RoomApi,
+    RoomConfigVideoCodec,
+    S3Credentials,
+)
+from jellyfish.errors import (
+    BadRequestError,
+    NotFoundError,
+    ServerError,
+    ServiceUnavailableError,
+    TLSError,
+    UnauthorizedError,
+)
+from jellyfish.testing import JellyfishServer
+
+S3 = S3Credentials(access_key_id="id", secret_access_key="secret", region="eu", bucket="b")
+SIP = ComponentOptionsSIP(
+    registrar_credentials=ComponentOptionsSIPSIPCredentials(
+        address="127.0.0.1:5061", username="user", password="pass"
+    )
+)
+
+
+@pytest.fixture
+def room_api(jellyfish_shared_server: Any) -> Iterator[RoomApi]:
+    with RoomApi(jellyfish_shared_server.address, jellyfish_shared_server.token) as api:
+        yield api
+
+
+@pytest.fixture
+def recording_api(jellyfish_server: Any) -> Iterator[RecordingApi]:
+    with RecordingApi(jellyfish_server.address, jellyfish_server.token) as api:
+        yield api
+
+
+@pytest.fixture
+def h264_room(room_api: RoomApi) -> Iterator[Room]:
+    _, room = room_api.create_room(video_codec="h264")
+    yield room
+    try:
+        room_api.delete_room(room.id)
+    except NotFoundError:
+        pass
+
+
+# ------------------------------------------------------------------ rooms
+
+
+def test_create_room_defaults(room_api: RoomApi, jellyfish_shared_server: Any) -> None:
+    address, room = room_api.create_room()
+    assert address == jellyfish_shared_server.address
+    assert isinstance(room, Room)
+    assert room.config.room_id == room.id
+    assert room.peers == []
+    assert room.components == []
+    assert room.config.max_peers is None
+    assert room.config.video_codec is None
+    room_api.delete_room(room.id)
+
+
+def test_create_room_with_every_option(room_api: RoomApi) -> None:
+    _, room = room_api.create_room(
+        room_id="every-option",
+        max_peers=10,
+        video_codec="vp8",
+        webhook_url="http://127.0.0.1:9/webhook",
+        peerless_purge_timeout=60,
+        peer_disconnected_timeout=30,
+    )
+    assert room.id == "every-option"
+    config = room.config
+    assert config.max_peers == 10
+    assert config.video_codec == RoomConfigVideoCodec.VP8
+    assert config.webhook_url == "http://127.0.0.1:9/webhook"
+    assert config.peerless_purge_timeout == 60
+    assert config.peer_disconnected_timeout == 30
+    _, room2 = room_api.create_room(video_codec=RoomConfigVideoCodec.H264)
+    assert room2.config.video_codec == RoomConfigVideoCodec.H264
+    room_api.delete_room(room.id)
+    room_api.delete_room(room2.id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"room_id": "test/path"},
+            'Cannot add room with id "test/path" - roomId may contain only alphanumeric '
+            "characters and hyphens",
+        ),
+        ({"max_peers": -1}, "Expected maxPeers to be a number, got: -1"),
+        (
+            {"webhook_url": "http://example.com"},
+            "Expected webhookUrl to be valid URL, got: http://example.com",
+        ),
+        (
+            {"peerless_purge_timeout": 0},
+            "Expected peerlessPurgeTimeout to be a positive integer, got: 0",
+        ),
+        (
+            {"peer_disconnected_timeout": -5},
+            "Expected peerDisconnectedTimeout to be a positive integer, got: -5",
+        ),
+    ],
+)
+def test_create_room_rejected(room_api: RoomApi, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadRequestError) as info:
+        room_api.create_room(**kwargs)
+    assert info.value.message == message
+    assert (info.value.status_code, info.value.method, info.value.path) == (400, "POST", "/room")
+
+
+def test_create_room_duplicate_id(room_api: RoomApi) -> None:
+    room_api.create_room(room_id="twice")
+    with pytest.raises(BadRequestError, match='Cannot add room with id "twice" - room already'):
+        room_api.create_room(room_id="twice")
+    room_api.delete_room("twice")
+
+
+def test_get_all_rooms_get_room_delete_room(room_api: RoomApi) -> None:
+    _, first = room_api.create_room()
+    _, second = room_api.create_room(max_peers=3)
+    listed = {room.id: room for room in room_api.get_all_rooms()}
+    assert {first.id, second.id} <= set(listed)
+    assert listed[second.id].config.max_peers == 3
+    assert room_api.get_room(second.id) == second
+    assert room_api.delete_room(first.id) is None
+    assert first.id not in {room.id for room in room_api.get_all_rooms()}
+    with pytest.raises(NotFoundError) as info:
+        room_api.get_room(first.id)
+    assert info.value.message == f"Room {first.id} does not exist"
+    assert info.value.path == f"/room/{first.id}"
+    with pytest.raises(NotFoundError, match=f"Room {first.id} does not exist"):
+        room_api.delete_room(first.id)
+    room_api.delete_room(second.id)
+
+
+def test_wrong_token(jellyfish_shared_server: Any) -> None:
+    with RoomApi(jellyfish_shared_server.address, "wrong-token") as api:
+        with pytest.raises(UnauthorizedError) as info:
+            api.get_all_rooms()
+        assert (info.value.status_code, info.value.message) == (401, "Invalid token")
+        with pytest.raises(UnauthorizedError, match="Invalid token"):
+            api.create_room()
+    with (
+        RecordingApi(jellyfish_shared_server.address, "wrong-token") as recordings,
+        pytest.raises(UnauthorizedError, match="Invalid token"),
+    ):
+        recordings.get_list()
+
+
+def test_https_against_plain_http_is_a_tls_error(jellyfish_shared_server: Any) -> None:
+    server = jellyfish_shared_server
+    with RoomApi(server.address, server.token, secure=True, timeout=5) as api:
+        with pytest.raises(TLSError) as info:
+            api.get_all_rooms()
+    assert info.value.url.startswith("https://")
+
+
+# ------------------------------------------------------------------ peers
+
+
+def test_add_peer_and_delete_peer(room_api: RoomApi, jellyfish_shared_server: Any) -> None:
+    _, room = room_api.create_room()
+    details = room_api.add_peer(room.id, PeerOptionsWebRTC(enable_simulcast=False))
+    assert isinstance(details, PeerDetailsResponseData)
+    assert isinstance(details.peer, Peer)
+    assert details.peer.status == PeerStatus.DISCONNECTED
+    assert details.peer.type_ == "webrtc"
+    assert details.token
+    assert details.peer_websocket_url == (
+        f"{jellyfish_shared_server.address}/socket/peer/websocket"
+    )
+    token, peer = details  # the 0.4.0 README unpacks it
+    assert (token, peer) == (details.token, details.peer)
+    assert [p.id for p in room_api.get_room(room.id).peers] == [peer.id]
+    default = room_api.add_peer(room.id)  # options default to PeerOptionsWebRTC()
+    assert room_api.delete_peer(room.id, peer.id) is None
+    assert [p.id for p in room_api.get_room(room.id).peers] == [default.peer.id]
+    with pytest.raises(NotFoundError) as info:
+        room_api.delete_peer(room.id, peer.id)
+    assert info.value.message == f"Peer {peer.id} does not exist"
+    room_api.delete_room(room.id)
+
+
+def test_add_peer_errors(room_api: RoomApi) -> None:
+    with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+        room_api.add_peer("nowhere", PeerOptionsWebRTC())
+    with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+        room_api.delete_peer("nowhere", "p")
+    _, room = room_api.create_room(max_peers=1)
+    room_api.add_peer(room.id, PeerOptionsWebRTC())
+    with pytest.raises(ServiceUnavailableError) as info:
+        room_api.add_peer(room.id, PeerOptionsWebRTC())
+    assert info.value.status_code == 503
+    assert info.value.message == f"Reached peer limit in room {room.id}"
+    room_api.delete_room(room.id)
+
+
+# ------------------------------------------------------------------ components
+
+
+def test_add_hls_component(room_api: RoomApi, h264_room: Room) -> None:
+    hls = room_api.add_component(
+        h264_room.id,
+        ComponentOptionsHLS(low_latency=True, target_window_duration=10, s3=S3),
+    )
+    assert isinstance(hls, ComponentHLS)
+    assert hls.properties.low_latency is True
+    assert hls.properties.target_window_duration == 10
+    assert hls.properties.playable is False
+    assert room_api.get_room(h264_room.id).components == [hls]
+    with pytest.raises(BadRequestError) as info:
+        room_api.add_component(h264_room.id, ComponentOptionsHLS())
+    assert (
+        info.value.message == f"Reached hls components limit for component in room {h264_room.id}"
+    )
+    assert room_api.delete_component(h264_room.id, hls.id) is None
+    with pytest.raises(NotFoundError, match=f"Component {hls.id} does not exist"):
+        room_api.delete_component(h264_room.id, hls.id)
+
+
+def test_hls_needs_h264(room_api: RoomApi) -> None:
+    _, room = room_api.create_room(video_codec="vp8")
+    with pytest.raises(BadRequestError) as info:
+        room_api.add_component(room.id, ComponentOptionsHLS())
+    assert info.value.message == f"Incompatible video codec enforced in room {room.id}"
+    room_api.delete_room(room.id)
+
+
+def test_add_rtsp_component(room_api: RoomApi, h264_room: Room) -> None:
+    rtsp = room_api.add_component(
+        h264_room.id, ComponentOptionsRTSP(source_uri="rtsp://127.0.0.1:9/stream")
+    )
+    assert isinstance(rtsp, ComponentRTSP)
+    assert rtsp.properties.source_uri == "rtsp://127.0.0.1:9/stream"
+    assert rtsp.properties.rtp_port == 20000
+    assert rtsp.properties.pierce_nat is True
+
+
+def test_add_recording_component(room_api: RoomApi, h264_room: Room) -> None:
+    with pytest.raises(BadRequestError) as info:
+        room_api.add_component(h264_room.id, ComponentOptionsRecording())
+    assert info.value.message == (
+        "S3 credentials has to be passed either by request or at application startup as envs"
+    )
+    recording = room_api.add_component(
+        h264_room.id,
+        ComponentOptionsRecording(
+            credentials=S3, subscribe_mode=ComponentOptionsRecordingSubscribeMode.MANUAL
+        ),
+    )
+    assert isinstance(recording, ComponentRecording)
+    assert recording.properties.subscribe_mode.value == "manual"
+
+
+@pytest.mark.emulator_only
+def test_add_file_component(room_api: RoomApi, jellyfish_shared_server: Any) -> None:
+    (jellyfish_shared_server.file_sources_dir / "audio.ogg").write_bytes(b"OggS")
+    _, room = room_api.create_room()
+    file = room_api.add_component(room.id, ComponentOptionsFile(file_path="audio.ogg"))
+    assert isinstance(file, ComponentFile)
+    assert file.properties.file_path == "audio.ogg"
+    assert file.properties.framerate is None
+    with pytest.raises(NotFoundError) as info:
+        room_api.add_component(room.id, ComponentOptionsFile(file_path="missing.ogg"))
+    assert info.value.message == "File not found"
+    with pytest.raises(BadRequestError, match="Invalid file path"):
+        room_api.add_component(room.id, ComponentOptionsFile(file_path="../escape.ogg"))
+    room_api.delete_room(room.id)
+
+
+def test_add_component_errors(room_api: RoomApi) -> None:
+    with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+        room_api.add_component("nowhere", ComponentOptionsRTSP(source_uri="rtsp://x"))
+    with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+        room_api.delete_component("nowhere", "c")
+
+
+@pytest.mark.emulator_only
+def test_sip_disabled_crashes_the_room(room_api: RoomApi) -> None:
+    """§2.8: with JF_SIP_USED unset, adding a SIP component crashes the room (500)."""
+    _, room = room_api.create_room()
+    with pytest.raises(ServerError) as info:
+        room_api.add_component(room.id, SIP)
+    assert (info.value.status_code, info.value.message) == (500, "Internal Server Error")
+    with pytest.raises(NotFoundError):
+        room_api.get_room(room.id)
+
+
+@pytest.fixture
+def sip_server() -> Iterator[JellyfishServer]:
+    with JellyfishServer(sip_enabled=True) as server:
+        yield server
+
+
+def test_sip_component_dial_and_end_call(sip_server: JellyfishServer) -> None:
+    with RoomApi(sip_server.address, sip_server.token) as api:
+        _, room = api.create_room(video_codec="h264")
+        sip = api.add_component(room.id, SIP)
+        assert isinstance(sip, ComponentSIP)
+        assert sip.properties.registrar_credentials.username == "user"
+        assert api.sip_dial(room.id, sip.id, "+48123456789") is None
+        assert api.sip_end_call(room.id, sip.id) is None
+        rtsp = api.add_component(room.id, ComponentOptionsRTSP(source_uri="rtsp://x"))
+        with pytest.raises(BadRequestError) as info:
+            api.sip_dial(room.id, rtsp.id, "123")
+        assert info.value.message == f"Component {rtsp.id} is not a SIP component"
+        with pytest.raises(BadRequestError) as info:
+            api.sip_end_call(room.id, rtsp.id)
+        assert info.value.message == f"Component {rtsp.id} is not SIP component"
+        with pytest.raises(BadRequestError, match="Component nope does not exist"):
+            api.sip_dial(room.id, "nope", "123")
+        with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+            api.sip_end_call("nowhere", sip.id)
+
+
+def test_subscribe(room_api: RoomApi, h264_room: Room) -> None:
+    manual = room_api.add_component(
+        h264_room.id,
+        ComponentOptionsHLS(subscribe_mode=ComponentOptionsHLSSubscribeMode.MANUAL),
+    )
+    assert room_api.subscribe(h264_room.id, manual.id, ["peer-1", "file-2"]) is None
+    rtsp = room_api.add_component(h264_room.id, ComponentOptionsRTSP(source_uri="rtsp://x"))
+    with pytest.raises(BadRequestError) as info:
+        room_api.subscribe(h264_room.id, rtsp.id, [])
+    assert info.value.message == "Subscribe mode is supported only for HLS and Recording components"
+    with pytest.raises(BadRequestError, match="Component nope does not exist"):
+        room_api.subscribe(h264_room.id, "nope", [])
+    _, auto_room = room_api.create_room(video_codec="h264")
+    auto = room_api.add_component(auto_room.id, ComponentOptionsHLS())
+    with pytest.raises(BadRequestError) as info:
+        room_api.subscribe(auto_room.id, auto.id, [])
+    assert info.value.message == f"Component {auto.id} option `subscribe_mode` is set to :auto"
+    room_api.delete_room(auto_room.id)
+
+
+# ------------------------------------------------------------------ health, content, recordings
+
+
+def test_get_health(room_api: RoomApi, recording_api: RecordingApi) -> None:
+    report = room_api.get_health()
+    assert report.status == HealthReportStatus.UP
+    assert report.version == "0.5.0"
+    assert recording_api.get_health(node=room_api.server_address).status == HealthReportStatus.UP
+
+
+@pytest.mark.emulator_only
+def test_hls_content(room_api: RoomApi, jellyfish_shared_server: Any, h264_room: Room) -> None:
+    room_api.add_component(h264_room.id, ComponentOptionsHLS())
+    directory = jellyfish_shared_server.hls_directory(h264_room.id)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "index.m3u8").write_bytes(b"#EXTM3U\n")
+    segment = bytes(range(256)) * 2048
+    (directory / "segment_1.m4s").write_bytes(segment)
+    assert room_api.get_hls_content(h264_room.id, "index.m3u8") == b"#EXTM3U\n"
+    with room_api.stream_hls_content(h264_room.id, "segment_1.m4s", chunk_size=4096) as chunks:
+        assert b"".join(chunks) == segment
+    with pytest.raises(NotFoundError) as info:
+        room_api.get_hls_content(h264_room.id, "missing.m3u8")
+    assert (info.value.message, info.value.path) == (
+        "File not found",
+        f"/hls/{h264_room.id}/missing.m3u8",
+    )
+
+
+@pytest.mark.emulator_only
+def test_recordings(recording_api: RecordingApi, jellyfish_server: Any) -> None:
+    assert recording_api.get_list() == []
+    directory = jellyfish_server.recordings_dir / "rec-1"
+    directory.mkdir(parents=True)
+    (directory / "index.m3u8").write_bytes(b"#EXTM3U\n")
+    assert recording_api.get_list() == ["rec-1"]
+    assert recording_api.get_content("rec-1", "index.m3u8") == b"#EXTM3U\n"
+    with recording_api.stream_content("rec-1", "index.m3u8") as chunks:
+        assert b"".join(chunks) == b"#EXTM3U\n"
+    with pytest.raises(NotFoundError, match="File not found"):
+        recording_api.get_content("rec-1", "nope.m4s")
+    assert recording_api.delete("rec-1") is None
+    assert recording_api.get_list() == []
+    with pytest.raises(NotFoundError) as info:
+        recording_api.delete("rec-1")
+    assert (info.value.message, info.value.method) == ("Recording not found", "DELETE")
+
+
+def test_recording_errors(recording_api: RecordingApi) -> None:
+    with pytest.raises(NotFoundError, match="Recording not found"):
+        recording_api.delete("no-such-recording")
+    with pytest.raises(ValueError, match="recording_id cannot be '..'"):
+        recording_api.delete("..")  # URL normalisation would send "DELETE /"
+
+
+# ------------------------------------------------------------------ 0.4.0 README
+
+
+def test_0_4_0_readme_examples_run_unchanged(jellyfish_server: Any) -> None:
+    from jellyfish import RoomApi
+
+    room_api = RoomApi(
+        server_address=jellyfish_server.address, server_api_token=jellyfish_server.token
+    )
+
+    # Create a room
+    jellyfish_address, room = room_api.create_room(
+        video_codec="h264", webhook_url="http://localhost:5000/webhook"
+    )
+
+    # Add peer to the room
+    from jellyfish import PeerOptionsWebRTC
+
+    peer_token, peer_webrtc = room_api.add_peer(room.id, options=PeerOptionsWebRTC())
+
+    # Add component to the room
+    from jellyfish import ComponentOptionsHLS
+
+    component_hls = room_api.add_component(room.id, options=ComponentOptionsHLS())
+
+    assert jellyfish_address == jellyfish_server.address
+    assert isinstance(peer_token, str)
+    assert isinstance(peer_webrtc, Peer)
+    assert isinstance(component_hls, ComponentHLS)
+
+    # Cluster section
+    from jellyfish import ComponentOptionsHLSSubscribeMode
+
+    address, room = room_api.create_room(video_codec="h264")
+    new_room_api = RoomApi(server_address=address, server_api_token=jellyfish_server.token)
+    _hls_component = new_room_api.add_component(
+        room.id,
+        ComponentOptionsHLS(subscribe_mode=ComponentOptionsHLSSubscribeMode.MANUAL),
+    )
+    new_room_api.close()
+    room_api.close()
