@@ -165,7 +165,7 @@ async def test_file_component_and_sip_crash(
 
 
 async def test_sip(anyio_backend: str) -> None:
-    async with JellyfishServer(sip_enabled=True) as server:
+    async with JellyfishServer(sip_enabled=True) as server:  # noqa: SIM117
         async with AsyncRoomApi(server.address, server.token) as api:
             _, room = await api.create_room()
             sip = await api.add_component(room.id, SIP)
