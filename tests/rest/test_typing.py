@@ -1,0 +1,23 @@
+"""mypy --strict accepts a user script that calls every REST method (and the script runs)."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).with_name("typecheck_user_script.py")
+
+
+def test_user_script_passes_mypy_strict() -> None:
+    api = pytest.importorskip("mypy.api", reason="mypy is in the lint dependency group")
+    stdout, stderr, status = api.run(
+        ["--strict", "--python-version", "3.10", "--no-incremental", str(SCRIPT)]
+    )
+    assert status == 0, stdout + stderr
+
+
+def test_user_script_runs_against_the_emulator(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    assert capsys.readouterr().out.rstrip().endswith("ok")
