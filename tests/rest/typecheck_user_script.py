@@ -7,6 +7,7 @@ everything against it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import anyio
@@ -163,10 +164,8 @@ async def asynchronous(address: str, token: str) -> None:
                     assert_type(chunk, bytes)
         except NotFoundError:
             pass
-        try:
+        with contextlib.suppress(NotFoundError):
             await room_api.delete_room(room.id)
-        except NotFoundError:
-            pass
 
     async with AsyncRecordingApi(address, token) as recording_api:
         for recording_id in await recording_api.get_list():
