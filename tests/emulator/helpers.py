@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import socket
 import struct
 import threading
 from collections.abc import Iterator
@@ -96,6 +97,10 @@ class ServerWs:
     def close(self) -> None:
         with suppress(Exception):
             self.ws.close(timeout=1)
+        if self.ws.sock is not None:
+            with suppress(OSError):
+                self.ws.sock.shutdown(socket.SHUT_RDWR)
+        self.ws.shutdown()
         self._reader.join(TIMEOUT)
 
 
@@ -139,7 +144,7 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     def __enter__(self) -> WebhookReceiver:
         self.thread.start()

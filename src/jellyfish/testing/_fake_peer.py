@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import socket
 import struct
 import threading
 from types import TracebackType
@@ -141,6 +142,10 @@ class FakePeer:
         self._shutdown()
 
     def _shutdown(self) -> None:
+        sock = self._ws.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader; sends FIN
         with contextlib.suppress(websocket.WebSocketException, OSError):
             self._ws.shutdown()  # type: ignore[no-untyped-call]
         self._reader.join(self.timeout)
@@ -173,6 +178,8 @@ class FakePeer:
             self._settled.set()
             with contextlib.suppress(Exception):
                 self._ws.close(timeout=0)
+            with contextlib.suppress(Exception):
+                self._ws.shutdown()  # type: ignore[no-untyped-call]
 
     def __enter__(self) -> FakePeer:
         return self

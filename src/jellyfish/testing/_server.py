@@ -62,7 +62,8 @@ class _Scheduler:
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose proto says TCP
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -231,21 +232,25 @@ class EmulatorNode:
             self._socket = _bind(self._host, self._port)
         self._port = self._socket.getsockname()[1]
         core.settings.address = self.address
-        self._stop_requested = anyio.Event()
+        self._stop_requested = stop = anyio.Event()
         self._started_at = time.monotonic()
         try:
+            # uvicorn's own serve() polls for exit every 0.1 s and sleeps 0.1 s on shutdown;
+            # driving startup/shutdown here keeps start and stop fast for tests.
+            config.load()
+            server.lifespan = config.lifespan_class(config)
+            await server.startup(sockets=[self._socket])
+            self._uvicorn = server
             async with anyio.create_task_group() as tg:
                 scheduler.task_group = tg
                 tg.start_soon(self.webhooks.run)  # type: ignore[union-attr]
                 tg.start_soon(self._metrics_loop, core, hub)
-                tg.start_soon(self._serve, server, tg)
-                while not server.started:
-                    if server.should_exit:
-                        raise OSError(f"could not start the emulator on {self.address}")
-                    await anyio.sleep(0.002)
+                tg.start_soon(self._date_header_loop, server)
                 self._core = core
-                self._uvicorn = server
                 task_status.started()
+                await stop.wait()
+                await self._shutdown(server)
+                tg.cancel_scope.cancel()
         finally:
             self._core = None
             self._uvicorn = None
@@ -253,11 +258,21 @@ class EmulatorNode:
                 self._socket.close()
                 self._socket = None
 
-    async def _serve(self, server: uvicorn.Server, tg: TaskGroup) -> None:
-        try:
-            await server.serve(sockets=[self._socket])  # type: ignore[list-item]
-        finally:
-            tg.cancel_scope.cancel()
+    async def _shutdown(self, server: uvicorn.Server) -> None:
+        for listener in server.servers:
+            listener.close()
+        self._abort_connections(None)
+        with anyio.move_on_after(2):
+            while server.server_state.tasks:  # noqa: ASYNC110 - uvicorn exposes no event
+                await anyio.sleep(0.001)
+        for task in list(server.server_state.tasks):
+            task.cancel()
+
+    @staticmethod
+    async def _date_header_loop(server: uvicorn.Server) -> None:
+        while True:
+            await server.on_tick(0)  # refreshes the Date header
+            await anyio.sleep(1)
 
     async def _metrics_loop(self, core: NodeCore, hub: Hub) -> None:
         while True:
@@ -286,9 +301,8 @@ class EmulatorNode:
         return count
 
     def _request_stop(self) -> None:
-        self._abort_connections(None)
-        if self._uvicorn is not None:
-            self._uvicorn.should_exit = True
+        if self._stop_requested is not None:
+            self._stop_requested.set()
 
     # --- control API -------------------------------------------------------------------------
 
