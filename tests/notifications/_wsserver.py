@@ -61,6 +61,8 @@ class FakeServerSocket:
         self.clients: list[_Client] = []
         self.connections = 0
         self.subscribed = threading.Event()
+        self.frozen = False
+        self.pong_received = threading.Event()
         self._portal_cm: Any = None
         self._portal: Any = None
         self._listener: Any = None
@@ -116,6 +118,10 @@ class FakeServerSocket:
         for client in list(self.clients):
             await client.send(Ping(payload=b"srv"))
 
+    def freeze(self) -> None:
+        """Stop answering pings (a dead peer that keeps the TCP connection)."""
+        self.frozen = True
+
     def pongs(self) -> int:
         return sum(c.pongs for c in self.clients)
 
@@ -159,8 +165,9 @@ class FakeServerSocket:
                             self.clients.append(client)
                         elif isinstance(event, Pong):
                             client.pongs += 1
+                            self.pong_received.set()
                         elif isinstance(event, Ping):
-                            if not (self.silent_after_auth and authenticated):
+                            if not self.frozen:
                                 await client.send(event.response())
                         elif isinstance(event, CloseConnection):
                             if client.ws.state.name != "CLOSED":

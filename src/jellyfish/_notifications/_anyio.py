@@ -262,6 +262,8 @@ class Notifier(NotifierBase):
     async def __aenter__(self) -> Notifier:
         """Start :meth:`connect` in a background task and wait until ready."""
         self._closing = False
+        self._finished = False
+        self._failure = None
         group = anyio.create_task_group()
         await group.__aenter__()
         self._task_group = group
