@@ -126,6 +126,7 @@ class AsyncClient:
             client = self._http_client = httpx.AsyncClient(
                 timeout=self._settings.timeout,
                 verify=self._settings.verify,
+                headers=self._settings.auth_headers,
                 follow_redirects=False,
             )
             self._loop = loop
@@ -153,6 +154,36 @@ class AsyncClient:
 
     # ------------------------------------------------------------------ sending
 
+    def _request(
+        self,
+        client: httpx.AsyncClient,
+        call: Call[T],
+        url: str,
+        call_timeout: CallTimeout,
+        request_timeout: Timeout,
+    ) -> httpx.Request:
+        if self._owns_client:
+            # Our client carries the auth and User-Agent headers and the default timeout.
+            request = client.build_request(
+                call.method,
+                url,
+                json=call.json,
+                params=call.params,
+                headers=call.headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if call_timeout is DEFAULT else request_timeout,
+            )
+            if not call.auth:
+                del request.headers["Authorization"]
+            return request
+        return client.build_request(
+            call.method,
+            url,
+            json=call.json,
+            params=call.params,
+            headers=call.headers_for(self._settings),
+            timeout=request_timeout,
+        )
+
     async def _send(
         self, call: Call[T], call_timeout: CallTimeout = DEFAULT, node: str | None = None
     ) -> T:
@@ -160,15 +191,9 @@ class AsyncClient:
         address = node if node is not None else await self._address(call, call_timeout)
         url = self._base_url(address) + call.path
         request_timeout = self._settings.request_timeout(call_timeout)
+        request = self._request(client, call, url, call_timeout, request_timeout)
         try:
-            response = await client.request(
-                call.method,
-                url,
-                json=call.json,
-                params=call.params,
-                headers=call.headers_for(self._settings),
-                timeout=request_timeout,
-            )
+            response = await client.send(request)
         except httpx.RequestError as exc:
             raise transport_error(exc, url, request_timeout) from exc
         return call.finish(response)
@@ -180,13 +205,7 @@ class AsyncClient:
         client = self._client()
         url = self._base_url(await self._address(call, call_timeout)) + call.path
         request_timeout = self._settings.request_timeout(call_timeout)
-        request = client.build_request(
-            call.method,
-            url,
-            params=call.params,
-            headers=call.headers_for(self._settings),
-            timeout=request_timeout,
-        )
+        request = self._request(client, call, url, call_timeout, request_timeout)
         try:
             response = await client.send(request, stream=True)
         except httpx.RequestError as exc:

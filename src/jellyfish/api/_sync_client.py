@@ -119,6 +119,7 @@ class SyncClient:
                 self._http_client = httpx.Client(
                     timeout=self._settings.timeout,
                     verify=self._settings.verify,
+                    headers=self._settings.auth_headers,
                     follow_redirects=False,
                 )
             return self._http_client
@@ -145,20 +146,44 @@ class SyncClient:
 
     # ------------------------------------------------------------------ sending
 
+    def _request(
+        self,
+        client: httpx.Client,
+        call: Call[T],
+        url: str,
+        call_timeout: CallTimeout,
+        request_timeout: Timeout,
+    ) -> httpx.Request:
+        if self._owns_client:
+            # Our client carries the auth and User-Agent headers and the default timeout.
+            request = client.build_request(
+                call.method,
+                url,
+                json=call.json,
+                params=call.params,
+                headers=call.headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if call_timeout is DEFAULT else request_timeout,
+            )
+            if not call.auth:
+                del request.headers["Authorization"]
+            return request
+        return client.build_request(
+            call.method,
+            url,
+            json=call.json,
+            params=call.params,
+            headers=call.headers_for(self._settings),
+            timeout=request_timeout,
+        )
+
     def _send(self, call: Call[T], timeout: CallTimeout = DEFAULT, node: str | None = None) -> T:
         client = self._client()
         address = node if node is not None else self._address(call, timeout)
         url = self._base_url(address) + call.path
         request_timeout = self._settings.request_timeout(timeout)
+        request = self._request(client, call, url, timeout, request_timeout)
         try:
-            response = client.request(
-                call.method,
-                url,
-                json=call.json,
-                params=call.params,
-                headers=call.headers_for(self._settings),
-                timeout=request_timeout,
-            )
+            response = client.send(request)
         except httpx.RequestError as exc:
             raise transport_error(exc, url, request_timeout) from exc
         return call.finish(response)
@@ -170,13 +195,7 @@ class SyncClient:
         client = self._client()
         url = self._base_url(self._address(call, timeout)) + call.path
         request_timeout = self._settings.request_timeout(timeout)
-        request = client.build_request(
-            call.method,
-            url,
-            params=call.params,
-            headers=call.headers_for(self._settings),
-            timeout=request_timeout,
-        )
+        request = self._request(client, call, url, timeout, request_timeout)
         try:
             response = client.send(request, stream=True)
         except httpx.RequestError as exc:

@@ -1,0 +1,264 @@
+"""REST facade throughput: calls/s of get_room and create_room.
+
+Blocking ``RoomApi`` vs a raw keep-alive ``httpx.Client`` doing the same request and JSON
+parse (target >= 0.9x); ``AsyncRoomApi`` vs a raw ``httpx.AsyncClient`` (target >= 0.8x).
+Each is measured against the local emulator (``jellyfish.testing``) and against a minimal
+canned-answer HTTP server, which isolates the SDK's own per-call cost from the server's.
+Notes carry p50/p99 latency of ours and p50 of raw.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Result  # noqa: E402
+
+from jellyfish import AsyncRoomApi, RoomApi  # noqa: E402
+from jellyfish.testing import JellyfishServer  # noqa: E402
+
+REPEATS = 5
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _count(one_call_seconds: float, quick: bool) -> int:
+    budget = 0.25 if quick else 1.0
+    return max(20, min(3000, int(budget / max(one_call_seconds, 1e-6))))
+
+
+def _sync_rates(
+    ours: Callable[[], object], raw: Callable[[], object], quick: bool
+) -> tuple[float, float, list[float], list[float]]:
+    for _ in range(5):  # warm up both (connections, caches)
+        ours()
+        raw()
+    start = time.perf_counter()
+    for _ in range(5):
+        raw()
+    count = _count((time.perf_counter() - start) / 5, quick)
+    best = {"ours": 0.0, "raw": 0.0}
+    latencies: dict[str, list[float]] = {"ours": [], "raw": []}
+    for _ in range(REPEATS):
+        for name, operation in (("ours", ours), ("raw", raw)):
+            samples = latencies[name]
+            begin = time.perf_counter()
+            for _ in range(count):
+                t0 = time.perf_counter()
+                operation()
+                samples.append(time.perf_counter() - t0)
+            best[name] = max(best[name], count / (time.perf_counter() - begin))
+    return best["ours"], best["raw"], latencies["ours"], latencies["raw"]
+
+
+async def _async_rates(
+    ours: Callable[[], Awaitable[object]], raw: Callable[[], Awaitable[object]], quick: bool
+) -> tuple[float, float, list[float], list[float]]:
+    for _ in range(5):
+        await ours()
+        await raw()
+    start = time.perf_counter()
+    for _ in range(5):
+        await raw()
+    count = _count((time.perf_counter() - start) / 5, quick)
+    best = {"ours": 0.0, "raw": 0.0}
+    latencies: dict[str, list[float]] = {"ours": [], "raw": []}
+    for _ in range(REPEATS):
+        for name, operation in (("ours", ours), ("raw", raw)):
+            samples = latencies[name]
+            begin = time.perf_counter()
+            for _ in range(count):
+                t0 = time.perf_counter()
+                await operation()
+                samples.append(time.perf_counter() - t0)
+            best[name] = max(best[name], count / (time.perf_counter() - begin))
+    return best["ours"], best["raw"], latencies["ours"], latencies["raw"]
+
+
+def _result(
+    name: str, raw_name: str, target: float, measured: tuple[float, float, list[float], list[float]]
+) -> Result:
+    ours, raw, ours_lat, raw_lat = measured
+    notes = (
+        f"ours p50 {_percentile(ours_lat, 0.5) * 1e3:.2f} ms, "
+        f"p99 {_percentile(ours_lat, 0.99) * 1e3:.2f} ms; "
+        f"raw p50 {_percentile(raw_lat, 0.5) * 1e3:.2f} ms, "
+        f"p99 {_percentile(raw_lat, 0.99) * 1e3:.2f} ms; n={len(ours_lat)}"
+    )
+    return Result(name, ours, "calls/s", raw=raw, raw_name=raw_name, target=target, notes=notes)
+
+
+# ------------------------------------------------------------------ a canned-answer server
+
+
+ROOM = {
+    "id": "bench",
+    "config": {
+        "roomId": "bench",
+        "maxPeers": None,
+        "videoCodec": None,
+        "webhookUrl": None,
+        "peerlessPurgeTimeout": None,
+        "peerDisconnectedTimeout": None,
+    },
+    "peers": [],
+    "components": [],
+}
+
+
+@contextmanager
+def canned_server() -> Iterator[str]:
+    """A keep-alive HTTP/1.1 server answering GET /room/x and POST /room from memory."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    address = f"127.0.0.1:{listener.getsockname()[1]}"
+
+    def answer(status: str, body: dict[str, Any]) -> bytes:
+        payload = json.dumps(body).encode()
+        head = (
+            f"HTTP/1.1 {status}\r\ncontent-type: application/json; charset=utf-8\r\n"
+            f"content-length: {len(payload)}\r\n\r\n"
+        )
+        return head.encode() + payload
+
+    get_answer = answer("200 OK", {"data": ROOM})
+    post_answer = answer("201 Created", {"data": {"room": ROOM, "jellyfish_address": address}})
+
+    def serve(conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                while len(buffer) < length:
+                    buffer += conn.recv(65536)
+                buffer = buffer[length:]
+                conn.sendall(post_answer if head.startswith(b"POST") else get_answer)
+
+    def accept_loop() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield address
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join()
+
+
+# ------------------------------------------------------------------ the measurements
+
+
+def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
+    base = f"http://{address}"
+    headers = {"Authorization": f"Bearer {token}"}
+    results: list[Result] = []
+
+    with RoomApi(address, token) as api, httpx.Client(headers=headers) as raw_client:
+        _, room = api.create_room()
+        room_id = room.id
+
+        def raw_get() -> object:
+            return raw_client.get(f"{base}/room/{room_id}").json()
+
+        def raw_create() -> object:
+            return raw_client.post(f"{base}/room", json={}).json()
+
+        results.append(
+            _result(
+                f"rest get_room blocking ({label})",
+                "httpx.Client",
+                0.9,
+                _sync_rates(lambda: api.get_room(room_id), raw_get, quick),
+            )
+        )
+        results.append(
+            _result(
+                f"rest create_room blocking ({label})",
+                "httpx.Client",
+                0.9,
+                _sync_rates(api.create_room, raw_create, quick),
+            )
+        )
+
+    async def run_async() -> None:
+        async with AsyncRoomApi(address, token) as api, httpx.AsyncClient(headers=headers) as raw:
+
+            async def ours_get() -> object:
+                return await api.get_room(room_id)
+
+            async def raw_get() -> object:
+                return (await raw.get(f"{base}/room/{room_id}")).json()
+
+            async def raw_create() -> object:
+                return (await raw.post(f"{base}/room", json={})).json()
+
+            results.append(
+                _result(
+                    f"rest get_room async ({label})",
+                    "httpx.AsyncClient",
+                    0.8,
+                    await _async_rates(ours_get, raw_get, quick),
+                )
+            )
+            results.append(
+                _result(
+                    f"rest create_room async ({label})",
+                    "httpx.AsyncClient",
+                    0.8,
+                    await _async_rates(api.create_room, raw_create, quick),
+                )
+            )
+
+    anyio.run(run_async)
+    return results
+
+
+def run(quick: bool) -> list[Result]:
+    results: list[Result] = []
+    with JellyfishServer() as server:
+        results += _measure(server.address, server.token, "emulator", quick)
+    with canned_server() as address:
+        results += _measure(address, "development", "canned server", quick)
+    return results
+
+
+if __name__ == "__main__":
+    for result in run("--quick" in sys.argv):
+        ratio = f"{result.ratio:.2f}x" if result.ratio else "-"
+        print(
+            f"{result.name}: {result.ours:,.0f} vs {result.raw:,.0f} {result.unit} "
+            f"({ratio}, target {result.target}x) {result.notes}"
+        )
