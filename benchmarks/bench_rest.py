@@ -23,10 +23,10 @@ import anyio
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Result  # noqa: E402
+from _harness import Result
 
-from jellyfish import AsyncRoomApi, RoomApi  # noqa: E402
-from jellyfish.testing import JellyfishServer  # noqa: E402
+from jellyfish import AsyncRoomApi, RoomApi
+from jellyfish.testing import JellyfishServer
 
 REPEATS = 5
 
