@@ -85,8 +85,12 @@ class WebhookSender:
         try:
             await self._deliver()
         finally:
-            self._send.close()
-            self._receive.close()
+            self.close()
+
+    def close(self) -> None:
+        """Drop whatever is still queued (idempotent)."""
+        self._send.close()
+        self._receive.close()
 
     async def _deliver(self) -> None:
         timeout = httpx.Timeout(self._timeout, connect=min(self._timeout, 8.0))

@@ -212,6 +212,9 @@ class EmulatorNode:
     ) -> None:
         for sub in ("file_component_sources", "recordings", "temporary_hls", "raw_recordings"):
             os.makedirs(os.path.join(self._resources_dir, sub), exist_ok=True)
+        if self._socket is None:
+            self._socket = _bind(self._host, self._port)
+        self._port = self._socket.getsockname()[1]
         scheduler = _Scheduler()
         core = self._make_core(hub, scheduler)
         app = NodeApp(core, hub, create_room, self._health)
@@ -228,10 +231,6 @@ class EmulatorNode:
             timeout_keep_alive=60,
         )
         server = uvicorn.Server(config)
-        if self._socket is None:
-            self._socket = _bind(self._host, self._port)
-        self._port = self._socket.getsockname()[1]
-        core.settings.address = self.address
         self._stop_requested = stop = anyio.Event()
         self._started_at = time.monotonic()
         try:
@@ -254,6 +253,8 @@ class EmulatorNode:
         finally:
             self._core = None
             self._uvicorn = None
+            if self.webhooks is not None:
+                self.webhooks.close()
             if self._socket is not None:
                 self._socket.close()
                 self._socket = None

@@ -59,10 +59,10 @@ class RealJellyfish:
     """
 
     def __init__(self, address: str, token: str) -> None:
-        self.address = address
+        scheme_less = address.split("://", 1)[-1].rstrip("/")
+        self.address = scheme_less
         self.token = token
-        scheme_less = address.split("://", 1)[-1]
-        self.http_url = address if "://" in address else f"http://{scheme_less}"
+        self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
 
     def __getattr__(self, name: str) -> Any:
         if name in CONTROL_PROPERTIES:
