@@ -134,14 +134,15 @@ def _problems(
 ) -> tuple[int, int]:
     """(lost, reordered) for one client."""
     lost = max(0, collector.expected - len(collector.events))
-    reordered = sum(1 for ours, theirs in zip(collector.events, reference) if ours != theirs)
+    pairs = zip(collector.events, reference, strict=False)
+    reordered = sum(1 for ours, theirs in pairs if ours != theirs)
     per_room: dict[str, list[tuple[str, str]]] = {}
     for kind, room_id, peer_id in collector.events:
         per_room.setdefault(room_id, []).append((kind, peer_id))
     for room_id, peers in rooms.items():
         expected = [("room_created", "")] + [("peer_added", peer) for peer in peers]
         got = per_room.get(room_id, [])
-        reordered += sum(1 for a, b in zip(got, expected) if a != b)
+        reordered += sum(1 for a, b in zip(got, expected, strict=False) if a != b)
     return lost, reordered
 
 
