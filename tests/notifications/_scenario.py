@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from jellyfish import ComponentOptionsHLS, PeerOptionsWebRTC, RoomApi
@@ -40,6 +41,9 @@ def run_scenario(server: Any, webhook_url: str | None = None) -> list[Step]:
         expected.append((S.TrackAdded, {"room_id": r, "peer_id": peer.id}))
         fake.close()
         fake.wait_closed(5)
+        # the server handles the close asynchronously: wait until it has, so that the
+        # next operation's notifications come after PeerDisconnected
+        _wait_disconnected(api, r, peer.id)
         expected.append((S.PeerDisconnected, {"room_id": r, "peer_id": peer.id}))
         expected.append((S.TrackRemoved, {"room_id": r, "peer_id": peer.id}))
 
@@ -79,6 +83,17 @@ def run_scenario(server: Any, webhook_url: str | None = None) -> list[Step]:
     return expected
 
 
+def _wait_disconnected(api: RoomApi, room_id: str, peer_id: str) -> None:
+    deadline = time.monotonic() + 5
+    while True:
+        peers = {p.id: p for p in api.get_room(room_id).peers}
+        if str(peers[peer_id].status) == "disconnected":
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("the peer never became disconnected")
+        time.sleep(0.002)
+
+
 def matches(received: list[Any], expected: list[Step]) -> bool:
     if len(received) != len(expected):
         return False
@@ -90,8 +105,16 @@ def matches(received: list[Any], expected: list[Step]) -> bool:
     return True
 
 
-def describe(events: list[Any]) -> list[str]:
-    return [type(e).__name__ for e in events]
+def describe(events: list[Any], expected: list[Step] | None = None) -> str:
+    """The received sequence, and where it first differs from ``expected``."""
+    names = [type(e).__name__ for e in events]
+    if expected is None:
+        return str(names)
+    wanted = [kind.__name__ for kind, _ in expected]
+    for index, (event, (kind, fields)) in enumerate(zip(events, expected, strict=False)):
+        if type(event) is not kind or any(getattr(event, k) != v for k, v in fields.items()):
+            return f"first difference at {index}: got {event!r}, expected {kind.__name__} {fields}"
+    return f"lengths differ: got {names}, expected {wanted}"
 
 
 ALL_TYPES = {

@@ -84,7 +84,7 @@ async def test_every_notification_reaches_handlers_and_iterator(jellyfish_server
                 if len(iterated) == len(expected):
                     break
     assert {kind for kind, _ in expected} == ALL_TYPES
-    assert matches(iterated, expected), describe(iterated)
+    assert matches(iterated, expected), describe(iterated, expected)
     assert handled == iterated
     assert handled_async == iterated
 
@@ -101,7 +101,7 @@ def test_every_notification_reaches_blocking_handlers_and_iterator(jellyfish_ser
         watchdog.start()
         iterated = [next(notifier) for _ in expected]
         watchdog.cancel()
-    assert matches(iterated, expected), describe(iterated)
+    assert matches(iterated, expected), describe(iterated, expected)
     assert handled == iterated
 
 
