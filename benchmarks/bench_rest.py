@@ -2,8 +2,10 @@
 
 Blocking ``RoomApi`` vs a raw keep-alive ``httpx.Client`` doing the same request and JSON
 parse (target >= 0.9x); ``AsyncRoomApi`` vs a raw ``httpx.AsyncClient`` (target >= 0.8x).
-Each is measured against the local emulator (``jellyfish.testing``) and against a minimal
-canned-answer HTTP server, which isolates the SDK's own per-call cost from the server's.
+Each is measured against the local emulator (``python -m jellyfish.testing``) and against a
+minimal canned-answer HTTP server, which isolates the SDK's own per-call cost from the
+server's; both run in subprocesses so they do not share the client's GIL. Ours and raw run
+in short interleaved batches (median rate), so load from elsewhere hits both alike.
 Notes carry p50/p99 latency of ours and p50 of raw.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import json
 import socket
+import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -26,9 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Result
 
 from jellyfish import AsyncRoomApi, RoomApi
-from jellyfish.testing import JellyfishServer
-
-REPEATS = 5
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -36,62 +37,73 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _count(one_call_seconds: float, quick: bool) -> int:
-    budget = 0.25 if quick else 1.0
-    return max(20, min(3000, int(budget / max(one_call_seconds, 1e-6))))
+def _plan(one_call_seconds: float, quick: bool) -> tuple[int, int]:
+    """(batches, calls per batch) that fit the time budget."""
+    budget = 0.5 if quick else 3.0
+    total = max(200, min(20_000, int(budget / max(one_call_seconds, 1e-6))))
+    batches = 10 if quick else 30
+    return batches, max(10, total // batches)
 
 
-def _sync_rates(
-    ours: Callable[[], object], raw: Callable[[], object], quick: bool
-) -> tuple[float, float, list[float], list[float]]:
-    for _ in range(5):  # warm up both (connections, caches)
+def _median_rates(rates: dict[str, list[float]]) -> tuple[float, float]:
+    return statistics.median(rates["ours"]), statistics.median(rates["raw"])
+
+
+Measured = tuple[float, float, list[float], list[float]]
+
+
+def _sync_rates(ours: Callable[[], object], raw: Callable[[], object], quick: bool) -> Measured:
+    """Median calls/s over many short batches, ours and raw interleaved (order alternating),
+    so load from other processes hits both alike."""
+    for _ in range(10):  # warm up both (connections, caches)
         ours()
         raw()
     start = time.perf_counter()
-    for _ in range(5):
+    for _ in range(10):
         raw()
-    count = _count((time.perf_counter() - start) / 5, quick)
-    best = {"ours": 0.0, "raw": 0.0}
+    batches, size = _plan((time.perf_counter() - start) / 10, quick)
+    rates: dict[str, list[float]] = {"ours": [], "raw": []}
     latencies: dict[str, list[float]] = {"ours": [], "raw": []}
-    for _ in range(REPEATS):
-        for name, operation in (("ours", ours), ("raw", raw)):
+    for index in range(batches):
+        order = [("ours", ours), ("raw", raw)]
+        for name, operation in order if index % 2 == 0 else order[::-1]:
             samples = latencies[name]
             begin = time.perf_counter()
-            for _ in range(count):
+            for _ in range(size):
                 t0 = time.perf_counter()
                 operation()
                 samples.append(time.perf_counter() - t0)
-            best[name] = max(best[name], count / (time.perf_counter() - begin))
-    return best["ours"], best["raw"], latencies["ours"], latencies["raw"]
+            rates[name].append(size / (time.perf_counter() - begin))
+    return (*_median_rates(rates), latencies["ours"], latencies["raw"])
 
 
 async def _async_rates(
     ours: Callable[[], Awaitable[object]], raw: Callable[[], Awaitable[object]], quick: bool
-) -> tuple[float, float, list[float], list[float]]:
-    for _ in range(5):
+) -> Measured:
+    """As :func:`_sync_rates`, awaiting each call."""
+    for _ in range(10):
         await ours()
         await raw()
     start = time.perf_counter()
-    for _ in range(5):
+    for _ in range(10):
         await raw()
-    count = _count((time.perf_counter() - start) / 5, quick)
-    best = {"ours": 0.0, "raw": 0.0}
+    batches, size = _plan((time.perf_counter() - start) / 10, quick)
+    rates: dict[str, list[float]] = {"ours": [], "raw": []}
     latencies: dict[str, list[float]] = {"ours": [], "raw": []}
-    for _ in range(REPEATS):
-        for name, operation in (("ours", ours), ("raw", raw)):
+    for index in range(batches):
+        order = [("ours", ours), ("raw", raw)]
+        for name, operation in order if index % 2 == 0 else order[::-1]:
             samples = latencies[name]
             begin = time.perf_counter()
-            for _ in range(count):
+            for _ in range(size):
                 t0 = time.perf_counter()
                 await operation()
                 samples.append(time.perf_counter() - t0)
-            best[name] = max(best[name], count / (time.perf_counter() - begin))
-    return best["ours"], best["raw"], latencies["ours"], latencies["raw"]
+            rates[name].append(size / (time.perf_counter() - begin))
+    return (*_median_rates(rates), latencies["ours"], latencies["raw"])
 
 
-def _result(
-    name: str, raw_name: str, target: float, measured: tuple[float, float, list[float], list[float]]
-) -> Result:
+def _result(name: str, raw_name: str, target: float, measured: Measured) -> Result:
     ours, raw, ours_lat, raw_lat = measured
     notes = (
         f"ours p50 {_percentile(ours_lat, 0.5) * 1e3:.2f} ms, "
@@ -121,10 +133,11 @@ ROOM = {
 
 
 @contextmanager
-def canned_server() -> Iterator[str]:
+def canned_server(port: int = 0) -> Iterator[str]:
     """A keep-alive HTTP/1.1 server answering GET /room/x and POST /room from memory."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.bind(("127.0.0.1", 0))
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
     listener.listen(64)
     address = f"127.0.0.1:{listener.getsockname()[1]}"
 
@@ -246,16 +259,54 @@ def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
     return results
 
 
+def _free_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()
+    return port
+
+
+@contextmanager
+def _process(args: list[str], port: int) -> Iterator[str]:
+    """Run a server in a subprocess (no GIL sharing with the client) until it listens."""
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server {args} did not start") from None
+                time.sleep(0.05)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def run(quick: bool) -> list[Result]:
     results: list[Result] = []
-    with JellyfishServer() as server:
-        results += _measure(server.address, server.token, "emulator", quick)
-    with canned_server() as address:
+    port = _free_port()
+    emulator = ["-m", "jellyfish.testing", "--port", str(port), "--log-level", "error"]
+    with _process(emulator, port) as address:
+        results += _measure(address, "development", "emulator", quick)
+    port = _free_port()
+    with _process([__file__, "--canned-server", str(port)], port) as address:
         results += _measure(address, "development", "canned server", quick)
     return results
 
 
+def _serve_canned(port: int) -> None:
+    with canned_server(port):
+        threading.Event().wait()
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--canned-server"]:
+        _serve_canned(int(sys.argv[2]))
     for result in run("--quick" in sys.argv):
         ratio = f"{result.ratio:.2f}x" if result.ratio else "-"
         print(
