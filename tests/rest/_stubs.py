@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ def json_reply(status: int, body: Any) -> Reply:
 class StubServer:
     """HTTP/1.1 keep-alive server on 127.0.0.1; ``route`` answers every request."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, tls: ssl.SSLContext | None = None) -> None:
         self.route = route
         self.connections = 0
         self.requests: list[tuple[str, str, bytes, dict[str, str]]] = []
@@ -58,6 +59,8 @@ class StubServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -74,8 +77,8 @@ class StubServer:
 
 
 @contextmanager
-def stub_server(route: Route) -> Iterator[StubServer]:
-    server = StubServer(route)
+def stub_server(route: Route, tls: ssl.SSLContext | None = None) -> Iterator[StubServer]:
+    server = StubServer(route, tls)
     try:
         yield server
     finally:
