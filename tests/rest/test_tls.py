@@ -89,9 +89,11 @@ def test_verify_with_an_ssl_context_or_off(https_server: StubServer, certificate
 
 
 def test_untrusted_certificate_is_a_tls_error(https_server: StubServer) -> None:
-    with RoomApi(https_server.address, secure=True, timeout=5) as api:
-        with pytest.raises(TLSError) as info:  # noqa: PT012
-            api.get_health()
+    with (
+        RoomApi(https_server.address, secure=True, timeout=5) as api,
+        pytest.raises(TLSError) as info,
+    ):
+        api.get_health()
     assert "certificate" in str(info.value).lower()
     assert info.value.url == f"https://{https_server.address}/health"
 
