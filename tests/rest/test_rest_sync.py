@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from jellyfish import (
@@ -37,6 +38,7 @@ from jellyfish import (
 )
 from jellyfish.errors import (
     BadRequestError,
+    NotAcceptableError,
     NotFoundError,
     ServerError,
     ServiceUnavailableError,
@@ -461,3 +463,17 @@ def test_0_4_0_readme_examples_run_unchanged(jellyfish_server: Any) -> None:
     )
     new_room_api.close()
     room_api.close()
+
+
+def test_framework_error_envelope_and_injected_client(jellyfish_shared_server: Any) -> None:
+    """§1.2/§1.3: an Accept header naming no JSON type gets 406 {"errors":{"detail":...}}."""
+    server = jellyfish_shared_server
+    with (
+        httpx.Client(headers={"Accept": "text/html"}) as client,
+        RoomApi(server.address, server.token, http_client=client) as api,
+    ):
+        with pytest.raises(NotAcceptableError) as info:
+            api.get_all_rooms()
+        assert (info.value.status_code, info.value.message) == (406, "Not Acceptable")
+        client.headers["Accept"] = "application/json"
+        assert isinstance(api.get_all_rooms(), list)
