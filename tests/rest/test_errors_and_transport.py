@@ -404,3 +404,14 @@ async def test_closed_async_api_refuses_calls() -> None:
     await api.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await api.get_all_rooms()
+
+
+def test_create_room_without_an_address_is_a_decode_error(sync_apis: Any) -> None:
+    body = b'{"data":{"room":{"id":"r","config":{},"peers":[],"components":[]}}}'
+    room_api, _ = sync_apis(_mock(201, body, JSON))
+    with pytest.raises(DecodeError, match="jellyfish_address"):
+        room_api.create_room()
+    null_address = body.replace(b'"room"', b'"jellyfish_address":null,"room"')
+    room_api, _ = sync_apis(_mock(201, null_address, JSON))
+    with pytest.raises(DecodeError, match="jellyfish_address must be a non-empty string"):
+        room_api.create_room()

@@ -106,7 +106,10 @@ def _video_codec(video_codec: object) -> RoomConfigVideoCodec | None:
 
 def _parse_created_room(response: httpx.Response) -> tuple[str, Room]:
     data = json_data(response)
-    return str(data["jellyfish_address"]), Room.from_dict(data["room"])
+    address = data["jellyfish_address"]
+    if not isinstance(address, str) or not address:
+        raise ValueError(f"jellyfish_address must be a non-empty string, got {address!r}")
+    return address, Room.from_dict(data["room"])
 
 
 def create_room(
