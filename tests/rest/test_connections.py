@@ -14,7 +14,8 @@ import pytest
 import jellyfish
 from jellyfish import AsyncRecordingApi, AsyncRoomApi, RecordingApi, RoomApi
 from jellyfish.errors import NotFoundError
-from rest._stubs import Reply, StubServer, json_reply, stub_server
+
+from ._stubs import Reply, StubServer, json_reply, stub_server
 
 ROOM = {
     "id": "r1",

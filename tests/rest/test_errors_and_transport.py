@@ -36,8 +36,9 @@ from jellyfish.errors import (
     UnauthorizedError,
     UnexpectedStatusError,
 )
-from rest._cases import CASES, IDS
-from rest._stubs import (
+
+from ._cases import CASES, IDS
+from ._stubs import (
     answering_server,
     not_tls,
     refused_address,

@@ -14,7 +14,8 @@ import pytest
 
 from jellyfish import AsyncRoomApi, RecordingApi, RoomApi
 from jellyfish.errors import TLSError
-from rest._stubs import StubServer, json_reply, stub_server
+
+from ._stubs import StubServer, json_reply, stub_server
 
 HEALTH = {
     "data": {
