@@ -374,3 +374,31 @@ def test_0_4_0_exports_are_present() -> None:
         assert getattr(jellyfish, name) is not None
     for name in jellyfish._REST_EXPORTS:
         assert hasattr(jellyfish, name), name
+
+
+def test_blocking_api_is_shared_between_threads(server: StubServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with RoomApi(server.address) as api, ThreadPoolExecutor(8) as pool:
+        rooms = list(pool.map(lambda i: api.get_room(f"r{i}"), range(64)))
+    assert [room.id for room in rooms] == [f"r{i}" for i in range(64)]
+    assert server.connections <= 8
+
+
+def test_room_map_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from jellyfish.api import _base_api
+
+    monkeypatch.setattr(_base_api, "MAX_REMEMBERED_ROOMS", 3)
+    with RoomApi("node-a:5002", cluster_routing=True) as api:
+        for index in range(5):
+            api.remember_room(f"room-{index}", f"node-{index}:5002")
+        api.remember_room("room-2", "node-2:5002")  # touch: most recently used
+        api.remember_room("room-5", "node-5:5002")
+        assert [api.room_address(f"room-{i}") for i in range(6)] == [
+            "node-a:5002",
+            "node-a:5002",
+            "node-2:5002",
+            "node-a:5002",
+            "node-4:5002",
+            "node-5:5002",
+        ]
