@@ -7,7 +7,6 @@ WebSocket framing is websocket-client; the notification protocol is
 from __future__ import annotations
 
 import contextlib
-import select
 import socket
 import ssl
 import struct
@@ -99,8 +98,8 @@ class BlockingNotifier(NotifierBase):
         self._connected = False
         self._ws: websocket.WebSocket | None = None
         self._thread: threading.Thread | None = None
-        self._wakeup_r: socket.socket | None = None
-        self._wakeup_w: socket.socket | None = None
+        self._stop = threading.Event()
+        self._loop_thread: threading.Thread | None = None
         self._last_error: NotifierError | None = None
         self._last_ready_connection = 0
         self._handshake_deadline = float("inf")
@@ -132,8 +131,7 @@ class BlockingNotifier(NotifierBase):
             self._finished = False
             self._failure = None
             self._last_error = None
-            self._wakeup_r, self._wakeup_w = socket.socketpair()
-            self._wakeup_r.setblocking(False)
+            self._stop = threading.Event()
         self._prepare_subscriptions()
         failure: NotifierError | None = None
         try:
@@ -148,10 +146,6 @@ class BlockingNotifier(NotifierBase):
                 if failure is None and not self._closing:
                     failure = NotifierClosedError("the notifier stopped")
                 self._failure = failure
-                for sock in (self._wakeup_r, self._wakeup_w):
-                    if sock is not None:
-                        sock.close()
-                self._wakeup_r = self._wakeup_w = None
                 self._condition.notify_all()
         if failure is not None:
             raise failure
@@ -238,11 +232,14 @@ class BlockingNotifier(NotifierBase):
         """
         with self._condition:
             self._closing = True
-            wakeup = self._wakeup_w
+            self._stop.set()
+            ws = self._ws
             self._condition.notify_all()
-        if wakeup is not None:
+        sock = ws.sock if ws is not None else None
+        if sock is not None and threading.current_thread() is not self._loop_thread:
+            # wakes the receive loop's blocking recv (it then sends a close frame)
             with contextlib.suppress(OSError):
-                wakeup.send(b"x")
+                sock.shutdown(socket.SHUT_RD)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -322,9 +319,7 @@ class BlockingNotifier(NotifierBase):
 
     def _wait_wakeup(self, delay: float) -> bool:
         """Sleep ``delay`` seconds or until close(); returns whether closing."""
-        wakeup = self._wakeup_r
-        if wakeup is not None and not self._closing:
-            select.select([wakeup], [], [], delay)
+        self._stop.wait(delay)
         return self._closing
 
     def _run_connection(self) -> None:
@@ -364,7 +359,7 @@ class BlockingNotifier(NotifierBase):
                 self._connected = False
             try:
                 if ws.connected:
-                    ws.close(timeout=1.0)
+                    ws.close(timeout=0.5)
             except Exception:
                 logger.debug("error while closing the WebSocket", exc_info=True)
             ws.shutdown()  # type: ignore[no-untyped-call]
@@ -374,50 +369,47 @@ class BlockingNotifier(NotifierBase):
         receive = protocol.receive
         timeouts = self._timeouts
         sock = ws.sock
-        wakeup = self._wakeup_r
-        if sock is None or wakeup is None:
+        if sock is None:
             raise NotifierClosedError("the connection broke")
-        sock.settimeout(timeouts.ping_timeout)
-        has_pending = getattr(sock, "pending", None)
-        watched = [sock, wakeup]
         monotonic = time.monotonic
-        ping_sent = False
-        last_rx = monotonic()
         recv_data_frame = ws.recv_data_frame
+        ping_sent = False
+        current_timeout: float | None = None
         while True:
-            if has_pending is None or not has_pending():
-                if protocol.ready:
-                    limit = last_rx + (
-                        timeouts.ping_timeout if ping_sent else timeouts.ping_interval
-                    )
-                else:
-                    limit = min(self._handshake_deadline, last_rx + timeouts.ping_interval)
-                readable, _, _ = select.select(watched, [], [], max(0.0, limit - monotonic()))
-                if self._closing:
-                    raise _Closing
-                if not readable:
-                    now = monotonic()
-                    if not protocol.authenticated and now >= self._handshake_deadline:
-                        raise NotifierTimeoutError("timed out waiting for 'authenticated'")
-                    if not protocol.ready and now >= self._handshake_deadline:
-                        raise NotifierTimeoutError("timed out waiting for 'subscribe_response'")
-                    if now >= last_rx + timeouts.ping_interval:
-                        if ping_sent:
-                            raise NotifierTimeoutError("no answer to ping: the connection is dead")
-                        ws.ping(b"jf")
-                        ping_sent = True
-                        last_rx = now
-                    continue
-                if sock not in readable:
-                    continue
+            # No select per frame: the socket timeout bounds each read, close() wakes a
+            # blocked read with shutdown(SHUT_RD); websocket-client resumes partial frames.
+            if protocol.ready:
+                wanted = timeouts.ping_timeout if ping_sent else timeouts.ping_interval
+            else:
+                wanted = max(0.001, min(self._handshake_deadline - monotonic(), 3600.0))
+            if wanted != current_timeout:
+                sock.settimeout(wanted)
+                current_timeout = wanted
             try:
                 opcode, frame = recv_data_frame(True)
             except websocket.WebSocketTimeoutException:
-                raise NotifierTimeoutError("timed out in the middle of a frame") from None
-            except websocket.WebSocketConnectionClosedException:
+                if self._closing:
+                    raise _Closing from None
+                if not protocol.authenticated:
+                    raise NotifierTimeoutError("timed out waiting for 'authenticated'") from None
+                if not protocol.ready:
+                    if monotonic() >= self._handshake_deadline:
+                        raise NotifierTimeoutError(
+                            "timed out waiting for 'subscribe_response'"
+                        ) from None
+                    continue
+                if ping_sent:
+                    raise NotifierTimeoutError(
+                        "no answer to ping: the connection is dead"
+                    ) from None
+                ws.ping(b"jf")
+                ping_sent = True
+                continue
+            except (websocket.WebSocketConnectionClosedException, OSError):
+                if self._closing:
+                    raise _Closing from None
                 raise NotifierClosedError("the server closed the TCP connection") from None
             ping_sent = False
-            last_rx = monotonic()
             if opcode == _OPCODE_BINARY:
                 try:
                     notification = receive(frame.data)
@@ -434,6 +426,8 @@ class BlockingNotifier(NotifierBase):
                 raise failure
             elif opcode == _OPCODE_TEXT:
                 raise ProtocolError("the server sent a text frame")
+            if self._closing:
+                raise _Closing
 
     def _after_handshake_message(self, ws: websocket.WebSocket) -> None:
         protocol = self._protocol
