@@ -402,3 +402,57 @@ def test_room_map_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
             "node-4:5002",
             "node-5:5002",
         ]
+
+
+# Parameter lists of jellyfish-server-sdk 0.4.0 (api/_room_api.py, api/_recording_api.py).
+SIGNATURES_0_4_0 = {
+    (RoomApi, "__init__"): ["self", "server_address", "server_api_token", "secure"],
+    (RoomApi, "create_room"): [
+        "self",
+        "room_id",
+        "max_peers",
+        "video_codec",
+        "webhook_url",
+        "peerless_purge_timeout",
+        "peer_disconnected_timeout",
+    ],
+    (RoomApi, "delete_room"): ["self", "room_id"],
+    (RoomApi, "get_all_rooms"): ["self"],
+    (RoomApi, "get_room"): ["self", "room_id"],
+    (RoomApi, "add_peer"): ["self", "room_id", "options"],
+    (RoomApi, "delete_peer"): ["self", "room_id", "peer_id"],
+    (RoomApi, "add_component"): ["self", "room_id", "options"],
+    (RoomApi, "delete_component"): ["self", "room_id", "component_id"],
+    (RoomApi, "subscribe"): ["self", "room_id", "component_id", "origins"],
+    (RoomApi, "sip_dial"): ["self", "room_id", "component_id", "phone_number"],
+    (RoomApi, "sip_end_call"): ["self", "room_id", "component_id"],
+    (RecordingApi, "__init__"): ["self", "server_address", "server_api_token", "secure"],
+    (RecordingApi, "get_list"): ["self"],
+    (RecordingApi, "delete"): ["self", "recording_id"],
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "legacy"),
+    SIGNATURES_0_4_0.items(),
+    ids=[f"{c.__name__}.{m}" for c, m in SIGNATURES_0_4_0],
+)
+def test_0_4_0_signatures_are_kept(key: tuple[type, str], legacy: list[str]) -> None:
+    """0.4.0's positional parameters come first, in order; everything new is keyword-only."""
+    cls, method = key
+    parameters = list(inspect.signature(getattr(cls, method)).parameters.values())
+    assert [p.name for p in parameters[: len(legacy)]] == legacy
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[len(legacy) :])
+    defaults = {
+        "server_address": "localhost:5002",
+        "server_api_token": "development",
+        "secure": False,
+    }
+    for parameter in parameters:
+        if parameter.name in defaults:
+            assert parameter.default == defaults[parameter.name]
+
+
+def test_repr_hides_the_token() -> None:
+    with RoomApi("jf:5002", "s3cret", secure=True) as api:
+        assert repr(api) == "RoomApi(server_address='jf:5002', secure=True, timeout=10.0)"

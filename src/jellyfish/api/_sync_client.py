@@ -76,6 +76,12 @@ class SyncClient:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(server_address={self._settings.server_address!r}, "
+            f"secure={self._settings.secure!r}, timeout={self._settings.timeout!r})"
+        )
+
     @property
     def server_address(self) -> str:
         """The ``host:port`` of the node this object talks to by default."""
