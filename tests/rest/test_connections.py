@@ -456,3 +456,25 @@ def test_0_4_0_signatures_are_kept(key: tuple[type, str], legacy: list[str]) -> 
 def test_repr_hides_the_token() -> None:
     with RoomApi("jf:5002", "s3cret", secure=True) as api:
         assert repr(api) == "RoomApi(server_address='jf:5002', secure=True, timeout=10.0)"
+
+
+def test_async_api_moves_to_a_new_event_loop(server: StubServer) -> None:
+    """A second anyio.run (a new event loop) gets a fresh pool instead of dead connections."""
+    import anyio
+
+    api = AsyncRoomApi(server.address)
+
+    async def call() -> str:
+        return (await api.get_room("r1")).id
+
+    assert anyio.run(call, backend="trio") == "r1"
+    first = api._http_client
+    assert anyio.run(call, backend="trio") == "r1"
+    second = api._http_client
+    assert first is not None
+    assert second is not None
+    assert first is not second
+    assert server.connections == 2
+    anyio.run(first.aclose, backend="trio")  # trio sockets can be closed from any run
+    anyio.run(api.aclose, backend="trio")
+    assert second.is_closed
