@@ -535,19 +535,21 @@ class Notifier(NotifierBase):
         self._wake_iterator()
 
     async def _deliver(self, event: Any) -> None:
-        if type(event) is _METRICS_REPORT:
+        kind = type(event)
+        if kind is _METRICS_REPORT:
             handlers = self._metrics_handlers
-        elif isinstance(event, Reconnected):
+        elif kind is Reconnected:
             handlers = self._reconnected_handlers
         else:
             handlers = self._notification_handlers
         for handler in handlers:
             try:
                 result = handler(event)
-                if inspect.isawaitable(result):
+                if result is not None and inspect.isawaitable(result):
                     await result
             except Exception:
                 logger.exception("notification handler %r failed", handler)
-        if self._queues(event):
+        queue_events = self._queue_events
+        if queue_events or (queue_events is None and self._queues(event)):
             self._queue.append(event)
             self._wake_iterator()

@@ -450,16 +450,20 @@ class BlockingNotifier(NotifierBase):
             self._deliver(reconnected)
 
     def _deliver(self, event: Any) -> None:
-        if type(event) is _METRICS_REPORT:
+        kind = type(event)
+        if kind is _METRICS_REPORT:
             handlers = self._metrics_handlers
-        elif isinstance(event, Reconnected):
+        elif kind is Reconnected:
             handlers = self._reconnected_handlers
         else:
             handlers = self._notification_handlers
         for handler in handlers:
             try:
                 result = handler(event)
-                if hasattr(result, "__await__"):
+            except Exception:
+                logger.exception("notification handler %r failed", handler)
+            else:
+                if result is not None and hasattr(result, "__await__"):
                     close = getattr(result, "close", None)
                     if close is not None:
                         close()
@@ -467,9 +471,8 @@ class BlockingNotifier(NotifierBase):
                         "handler %r is async: use jellyfish.Notifier for async handlers",
                         handler,
                     )
-            except Exception:
-                logger.exception("notification handler %r failed", handler)
-        if self._queues(event):
+        queue_events = self._queue_events
+        if queue_events or (queue_events is None and self._queues(event)):
             with self._condition:
                 self._queue.append(event)
                 self._condition.notify_all()
