@@ -478,3 +478,20 @@ def test_async_api_moves_to_a_new_event_loop(server: StubServer) -> None:
     anyio.run(first.aclose, backend="trio")  # trio sockets can be closed from any run
     anyio.run(api.aclose, backend="trio")
     assert second.is_closed
+
+
+def test_stream_stopped_early_releases_the_connection(server: StubServer) -> None:
+    with RoomApi(server.address) as api:
+        with api.stream_hls_content("r1", "seg1.m4s", chunk_size=1024) as chunks:
+            assert len(next(iter(chunks))) == 1024
+        assert api.get_room("r1").id == "r1"
+
+
+@pytest.mark.anyio
+async def test_async_stream_stopped_early_releases_the_connection(server: StubServer) -> None:
+    async with AsyncRoomApi(server.address) as api:
+        async with api.stream_hls_content("r1", "seg1.m4s", chunk_size=1024) as chunks:
+            async for chunk in chunks:
+                assert len(chunk) == 1024
+                break
+        assert (await api.get_room("r1")).id == "r1"

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TypeVar
 
+import anyio
 import anyio.lowlevel
 import httpx
 
@@ -223,9 +224,16 @@ class AsyncClient:
                 except httpx.RequestError as exc:
                     raise transport_error(exc, url, request_timeout) from exc
                 raise http_error(response, call.method, call.path)
-            yield _Chunks(response.aiter_bytes(chunk_size), url, request_timeout)
+            chunks = _Chunks(response.aiter_bytes(chunk_size), url, request_timeout)
+            try:
+                yield chunks
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+                    await chunks.finish()
         finally:
-            await response.aclose()
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
 
     async def _health(self, node: str | None, call_timeout: CallTimeout) -> HealthReport:
         if node is not None:
@@ -249,3 +257,15 @@ class _Chunks:
             return await self._chunks.__anext__()
         except httpx.RequestError as exc:
             raise transport_error(exc, self._url, self._timeout) from exc
+
+    async def finish(self) -> None:
+        """Run httpx's generators to their end once the response is closed.
+
+        A body left half-read would leave them suspended; trio warns when such
+        generators are garbage-collected. On a closed response they end at once.
+        """
+        try:
+            async for _ in self._chunks:
+                pass
+        except Exception:
+            pass
