@@ -80,3 +80,21 @@ async def test_async_calls_follow_the_room(cluster: JellyfishCluster) -> None:
             details = await api.add_peer(room.id)
             assert (await api.get_room(room.id)).peers == [details.peer]
             await api.delete_room(room.id)
+
+
+def test_single_node_advertising_an_unreachable_address() -> None:
+    """Docker's default: the node reports 0.0.0.0:8080 while clients use a mapped port.
+    "auto" routing asks /health once, sees no cluster and keeps calls on server_address."""
+    from jellyfish.testing import JellyfishServer
+
+    with JellyfishServer(external_address="0.0.0.0:8080") as server:
+        reachable = server.http_url.removeprefix("http://")
+        with RoomApi(reachable, server.token) as api:
+            address, room = api.create_room()
+            assert address == "0.0.0.0:8080"
+            assert api.get_room(room.id).id == room.id
+            api.add_peer(room.id)
+            api.delete_room(room.id)
+        with RoomApi(reachable, server.token, cluster_routing=True, timeout=2) as trusting:
+            _, room = trusting.create_room()
+            assert trusting.room_address(room.id) == "0.0.0.0:8080"
