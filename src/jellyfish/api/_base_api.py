@@ -191,11 +191,14 @@ class Router:
             self._rooms.pop(room_id, None)
 
     def remembered(self, room_id: str) -> str | None:
-        """The non-default node remembered for ``room_id``, or None."""
+        """The non-default node remembered for ``room_id``, or None (marks it recently used)."""
         if not self._rooms:
             return None
         with self._lock:
-            return self._rooms.get(room_id)
+            address = self._rooms.get(room_id)
+            if address is not None:
+                self._rooms.move_to_end(room_id)
+            return address
 
     def decide(self, distribution_enabled: bool) -> None:
         """Record what ``/health`` said about clustering (``"auto"`` mode)."""
