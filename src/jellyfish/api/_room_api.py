@@ -64,7 +64,7 @@ class RoomApi(SyncClient, RoutingMethods):
             secure: ``True`` for https, ``False`` (default) for http.
             timeout: seconds each call may take (default 10), an ``httpx.Timeout``, or
                 ``None`` for no limit. Any call can override it with ``timeout=``.
-            verify: TLS certificate verification: ``True`` (system CAs), ``False``, a CA
+            verify: TLS certificate verification: ``True`` (httpx's certifi CAs), ``False``, a CA
                 bundle path, or an ``ssl.SSLContext``.
             http_client: an ``httpx.Client`` to send requests with. It is used as given
                 (its timeout is overridden per call) and is **not** closed by
