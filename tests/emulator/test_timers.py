@@ -12,13 +12,32 @@ from typing import Any
 
 import pytest
 
-from jellyfish.testing import FakePeer
+from jellyfish.testing import FakePeer, JellyfishServer
 from tests.emulator.helpers import Rest, server_ws
 
 pytestmark = pytest.mark.emulator_only  # fractional timeouts are an emulator feature
 
+
+def test_fractional_timeouts_are_rejected_by_default() -> None:
+    with JellyfishServer() as server, Rest(server) as rest:
+        response = rest.request("POST", "/room", json={"peerlessPurgeTimeout": 0.5})
+        assert response.json() == {
+            "errors": "Expected peerlessPurgeTimeout to be a positive integer, got: 0.5"
+        }
+        for huge in (10**30, 10**400):  # never fires, never crashes
+            room_id, _ = rest.create_room(peerlessPurgeTimeout=huge, peerDisconnectedTimeout=huge)
+            rest.add_peer(room_id)
+            assert rest.room(room_id)["config"]["peerlessPurgeTimeout"] == huge
+
+
 P = 0.3
 D = 0.15
+
+
+@pytest.fixture
+def jellyfish_server() -> Iterator[JellyfishServer]:
+    with JellyfishServer(fractional_timeouts=True) as server:
+        yield server
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import uuid
@@ -75,6 +76,13 @@ class NotificationBus(Protocol):
 
 
 WebhookSink = Callable[[str, ServerMessage], None]
+
+
+def _seconds(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def encode_json(value: Any) -> str:
@@ -201,7 +209,7 @@ class NodeSettings:
     recording_enabled: bool = True
     s3_credentials: dict[str, str] | None = None
     s3_path_prefix: str | None = None
-    allow_float_timeouts: bool = True
+    allow_float_timeouts: bool = False
 
 
 def _message(**content: Any) -> ServerMessage:
@@ -270,13 +278,13 @@ class NodeCore:
         if timeout is None or not room.all_disconnected():
             return
         room.last_peer_left = self.scheduler.now()
-        self.scheduler.call_later(float(timeout), lambda: self._peerless_fired(room))
+        self.scheduler.call_later(_seconds(timeout), lambda: self._peerless_fired(room))
 
     def _peerless_fired(self, room: Room) -> None:
         timeout = room.config.peerless_purge_timeout
         if not room.alive or self.rooms.get(room.id) is not room or timeout is None:
             return
-        due = room.last_peer_left + float(timeout) - _EPSILON
+        due = room.last_peer_left + _seconds(timeout) - _EPSILON
         if room.all_disconnected() and self.scheduler.now() >= due:
             logger.info("Removing room %s due to peerless purge timeout", room.id)
             self._stop_room(room, defer_room_deleted=False)
@@ -286,13 +294,13 @@ class NodeCore:
         timeout = room.config.peer_disconnected_timeout
         if timeout is None:
             return
-        self.scheduler.call_later(float(timeout), lambda: self._disconnected_fired(room, peer))
+        self.scheduler.call_later(_seconds(timeout), lambda: self._disconnected_fired(room, peer))
 
     def _disconnected_fired(self, room: Room, peer: Peer) -> None:
         timeout = room.config.peer_disconnected_timeout
         if not room.alive or timeout is None or room.peers.get(peer.id) is not peer:
             return
-        due = peer.disconnected_at + float(timeout) - _EPSILON
+        due = peer.disconnected_at + _seconds(timeout) - _EPSILON
         if peer.status == "disconnected" and self.scheduler.now() >= due:
             del room.peers[peer.id]
             self.emit(

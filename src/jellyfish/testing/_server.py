@@ -34,6 +34,7 @@ from jellyfish.testing._tokens import DEFAULT_MAX_AGE, PeerTokenSigner, TokenErr
 logger = logging.getLogger("jellyfish.testing")
 
 T = TypeVar("T")
+_NEVER = 1e9  # seconds
 _S3_KEYS = ("accessKeyId", "secretAccessKey", "region", "bucket")
 
 
@@ -47,8 +48,8 @@ class _Scheduler:
         return time.monotonic()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> None:
-        if self.task_group is None:
-            return
+        if self.task_group is None or delay > _NEVER:
+            return  # a timeout of decades never fires within a test run
         self.task_group.start_soon(self._later, delay, callback)
 
     @staticmethod
@@ -101,6 +102,7 @@ class EmulatorNode:
         secret_key_base: str | bytes | None,
         peer_token_max_age: float,
         git_commit: str,
+        fractional_timeouts: bool,
     ) -> None:
         if webhook_format not in ("protobuf", "json"):
             raise ValueError("webhook_format must be 'protobuf' or 'json'")
@@ -121,6 +123,7 @@ class EmulatorNode:
         self._secret = secret_key_base
         self._max_age = peer_token_max_age
         self._git_commit = git_commit
+        self._fractional_timeouts = fractional_timeouts
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._core: NodeCore | None = None
         self._uvicorn: uvicorn.Server | None = None
@@ -191,6 +194,7 @@ class EmulatorNode:
             recording_enabled=recording,
             s3_credentials=self._s3,
             s3_path_prefix=self._s3_prefix,
+            allow_float_timeouts=self._fractional_timeouts,
         )
         self.webhooks = WebhookSender(self._webhook_format, self._webhook_timeout)
         signer = PeerTokenSigner(self._secret, self._max_age)
@@ -474,6 +478,7 @@ def _default_kwargs(
     secret_key_base: str | bytes | None,
     peer_token_max_age: float,
     git_commit: str,
+    fractional_timeouts: bool,
 ) -> dict[str, Any]:
     return dict(locals())
 
@@ -572,6 +577,9 @@ class JellyfishServer(EmulatorNode):
             so tokens die with a :meth:`restart` unless it is set.
         peer_token_max_age: seconds a peer token stays valid (86 400 in Jellyfish).
         git_commit: ``JF_GIT_COMMIT`` as reported by ``/health``.
+        fractional_timeouts: accept positive fractional seconds for ``peerlessPurgeTimeout``
+            and ``peerDisconnectedTimeout`` (e.g. ``0.2``) so timer tests run fast. Off by
+            default: like Jellyfish, only positive integers are accepted (``10.0`` is a 400).
     """
 
     def __init__(
@@ -594,6 +602,7 @@ class JellyfishServer(EmulatorNode):
         secret_key_base: str | bytes | None = None,
         peer_token_max_age: float = DEFAULT_MAX_AGE,
         git_commit: str = "dev",
+        fractional_timeouts: bool = False,
     ) -> None:
         self._owns_dir = resources_dir is None
         directory = (
@@ -620,6 +629,7 @@ class JellyfishServer(EmulatorNode):
                 secret_key_base,
                 peer_token_max_age,
                 git_commit,
+                fractional_timeouts,
             )
         )
         self._runtime: _Runtime | None = None
