@@ -49,6 +49,15 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
 
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
     def wait_for(self, count: int, timeout: float = 10) -> list[tuple[str, bytes]]:
         with self.condition:
             assert self.condition.wait_for(lambda: len(self.requests) >= count, timeout), (
@@ -59,12 +68,8 @@ class Receiver:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    receiver.thread.start()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
-    receiver.thread.join()
+    with Receiver() as receiver:
+        yield receiver
 
 
 def test_v05_protobuf_webhooks_of_every_type(jellyfish_server: Any, receiver: Receiver) -> None:
