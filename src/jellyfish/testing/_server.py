@@ -569,10 +569,14 @@ class JellyfishServer(EmulatorNode):
         webhook_format: ``"protobuf"`` (v0.5: raw ``ServerMessage``, ``application/x-protobuf``)
             or ``"json"`` (v0.3: ``{"notification": "<bytes>"}``).
         webhook_timeout: seconds before a webhook request is abandoned (no retry).
-        webrtc_enabled, sip_enabled, recording_enabled: ``JF_WEBRTC_USED``,
-            ``JF_SIP_USED`` (off by default, as in Jellyfish) and ``JF_RECORDING_USED``.
+        webrtc_enabled: ``JF_WEBRTC_USED``; when False, adding a peer crashes the room.
+        sip_enabled: ``JF_SIP_USED``, off by default as in Jellyfish; when False, adding a
+            sip component crashes the room.
+        recording_enabled: ``JF_RECORDING_USED``; when False, adding a recording component
+            crashes the room.
         s3_credentials: ``JF_S3_*`` as ``{"accessKeyId", "secretAccessKey", "region",
-            "bucket"}``; s3_path_prefix: ``JF_S3_PATH_PREFIX``.
+            "bucket"}``.
+        s3_path_prefix: ``JF_S3_PATH_PREFIX``.
         secret_key_base: ``JF_SECRET_KEY_BASE`` (peer-token key); random per boot by default,
             so tokens die with a :meth:`restart` unless it is set.
         peer_token_max_age: seconds a peer token stays valid (86 400 in Jellyfish).
