@@ -108,6 +108,7 @@ def test_guide_webhook_example() -> None:
         namespace: dict[str, Any] = {}
         exec(at(GUIDE_WEBHOOK_ROOM, server.address, receiver.url), namespace)
         room = namespace["room"]
+        namespace["room_api"].close()  # the guide leaves it open
         ((content_type, body),) = receiver.wait_for(1)
     assert content_type == "application/json"
 
