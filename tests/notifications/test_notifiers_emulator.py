@@ -18,10 +18,11 @@ from jellyfish import (
     PeerOptionsWebRTC,
     ReconnectPolicy,
     RoomApi,
+    Subscription,
 )
 from jellyfish.errors import InvalidTokenError
-from jellyfish.events import Reconnected, ServerMessage, ServerMessageRoomCreated
-from jellyfish.testing import FakePeer
+from jellyfish.events import Reconnected, ServerMessage, ServerMessageRoomCreated, decode_metrics
+from jellyfish.testing import FakePeer, JellyfishServer
 
 from ._scenario import ALL_TYPES, describe, matches, run_scenario
 
@@ -265,3 +266,41 @@ def test_0_4_0_usage_runs_unchanged(jellyfish_server: Any) -> None:
             await notifier_task
 
     asyncio.run(main())
+
+
+# -- metrics: explicit and later subscriptions -----------------------------------------------
+
+
+@pytest.mark.emulator_only
+@pytest.mark.anyio
+async def test_metrics_subscribed_while_connected() -> None:
+    async with JellyfishServer(metrics_interval=0.02) as server:
+        notifier = Notifier(server.address, server.token, subscribe=["server_notifications"])
+        reports: list[Any] = []
+        got_report = anyio.Event()
+
+        @notifier.on_metrics
+        async def on_metrics(report: Any) -> None:
+            reports.append(report)
+            got_report.set()
+
+        async with notifier:
+            assert notifier.subscriptions == {Subscription.SERVER_NOTIFICATIONS}
+            with anyio.fail_after(10):
+                await notifier.subscribe_metrics()
+                assert notifier.subscriptions == set(Subscription)
+                await got_report.wait()
+        assert isinstance(reports[0], ServerMessage.MetricsReport)
+        assert isinstance(decode_metrics(reports[0]), dict)
+
+
+@pytest.mark.emulator_only
+def test_metrics_blocking_explicit_subscription() -> None:
+    with JellyfishServer(metrics_interval=0.02) as server:
+        notifier = BlockingNotifier(
+            server.address, server.token, subscribe=["metrics"], queue_events=True
+        )
+        with notifier:
+            event = next(notifier)
+        assert isinstance(event, ServerMessage.MetricsReport)
+        assert isinstance(decode_metrics(event), dict)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jellyfish import NO_RECONNECT, ReconnectPolicy, Subscription
 from jellyfish._notifications._common import split_address
@@ -184,3 +186,27 @@ def test_subscription_parsing() -> None:
         Subscription.parse("nope")
     with pytest.raises(ValueError, match="is not a valid"):
         Subscription.parse(0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=1000), max_size=30),
+    st.integers(min_value=0, max_value=30),
+    st.booleans(),
+)
+def test_notifications_interleaved_with_the_handshake_are_never_dropped(
+    ids: list[int], ack_at: int, metrics_later: bool
+) -> None:
+    protocol = NotifierProtocol("t", ["server_notifications", "metrics"])
+    protocol.connection_made()
+    protocol.receive(AUTHENTICATED)
+    protocol.data_to_send()
+    protocol.receive(ack(S.EVENT_TYPE_SERVER_NOTIFICATION))
+    frames = [S(room_created=S.RoomCreated(room_id=str(i))).SerializeToString() for i in ids]
+    frames.insert(min(ack_at, len(frames)), ack(S.EVENT_TYPE_METRICS))
+    if metrics_later:
+        frames.append(S(metrics_report=S.MetricsReport(metrics="{}")).SerializeToString())
+    received = [protocol.receive(frame) for frame in frames]
+    delivered = [event for event in received if event is not None]
+    assert [e.room_id for e in delivered if isinstance(e, S.RoomCreated)] == [str(i) for i in ids]
+    assert protocol.ready
