@@ -103,7 +103,7 @@ async def _async_rates(
     return (*_median_rates(rates), latencies["ours"], latencies["raw"])
 
 
-def _result(name: str, raw_name: str, target: float, measured: Measured) -> Result:
+def _result(name: str, raw_name: str, target: float | None, measured: Measured) -> Result:
     ours, raw, ours_lat, raw_lat = measured
     notes = (
         f"ours p50 {_percentile(ours_lat, 0.5) * 1e3:.2f} ms, "
@@ -194,8 +194,12 @@ def canned_server(port: int = 0) -> Iterator[str]:
 # ------------------------------------------------------------------ the measurements
 
 
-def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
+def _measure(
+    address: str, token: str, label: str, quick: bool, targeted: bool = True
+) -> list[Result]:
+    """The four rows for one server; ``targeted=False`` reports ratios without a target."""
     base = f"http://{address}"
+    sync_target, async_target = (0.9, 0.8) if targeted else (None, None)
     headers = {"Authorization": f"Bearer {token}"}
     results: list[Result] = []
 
@@ -213,7 +217,7 @@ def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
             _result(
                 f"rest get_room blocking ({label})",
                 "httpx.Client",
-                0.9,
+                sync_target,
                 _sync_rates(lambda: api.get_room(room_id), raw_get, quick),
             )
         )
@@ -221,7 +225,7 @@ def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
             _result(
                 f"rest create_room blocking ({label})",
                 "httpx.Client",
-                0.9,
+                sync_target,
                 _sync_rates(api.create_room, raw_create, quick),
             )
         )
@@ -242,7 +246,7 @@ def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
                 _result(
                     f"rest get_room async ({label})",
                     "httpx.AsyncClient",
-                    0.8,
+                    async_target,
                     await _async_rates(ours_get, raw_get, quick),
                 )
             )
@@ -250,7 +254,7 @@ def _measure(address: str, token: str, label: str, quick: bool) -> list[Result]:
                 _result(
                     f"rest create_room async ({label})",
                     "httpx.AsyncClient",
-                    0.8,
+                    async_target,
                     await _async_rates(api.create_room, raw_create, quick),
                 )
             )
@@ -295,7 +299,10 @@ def run(quick: bool) -> list[Result]:
         results += _measure(address, "development", "emulator", quick)
     port = _free_port()
     with _process([__file__, "--canned-server", str(port)], port) as address:
-        results += _measure(address, "development", "canned server", quick)
+        # Diagnostic: the SDK's own CPU cost (typed models ~15 us, wrapper ~10 us per call)
+        # against a server that answers from memory; the issue's targets apply to the
+        # emulator rows above.
+        results += _measure(address, "development", "canned server", quick, targeted=False)
     return results
 
 
