@@ -200,8 +200,8 @@ class BlockingNotifier(NotifierBase):
         """Add a subscription now and on every reconnect (no unsubscribe exists).
 
         If connected, sends the request and waits (``timeouts.subscribe``) for the
-        acknowledgement. Do not call it from a handler (the handler's thread is the one
-        that receives the acknowledgement).
+        acknowledgement; called from a handler, it only sends the request (the
+        acknowledgement is received by that same thread once the handler returns).
         """
         kind = Subscription.parse(subscription)
         with self._condition:
@@ -215,6 +215,8 @@ class BlockingNotifier(NotifierBase):
                 )
         for frame in frames:
             ws.send_bytes(frame)
+        if threading.current_thread() is self._loop_thread:
+            return  # called from a handler: the acknowledgement arrives after it returns
         deadline = time.monotonic() + self._timeouts.subscribe
         with self._condition:
             while kind not in self._protocol.acknowledged:
