@@ -189,3 +189,45 @@ def test_decode_metrics() -> None:
         decode_metrics(S.MetricsReport(metrics="[1]"))
     with pytest.raises(DecodeError):
         decode_metrics(S.MetricsReport(metrics="nope"))
+
+
+def reference_decode(data: bytes) -> object:
+    """protobuf's own semantics: parse the envelope, take the oneof case."""
+    message = S.FromString(data)
+    case = message.WhichOneof("content")
+    if case is None:
+        return UnknownNotification(data)
+    if case in HANDSHAKES:
+        raise DecodeError("handshake")
+    return getattr(message, case)
+
+
+def same_as_reference(data: bytes) -> None:
+    try:
+        expected = reference_decode(data)
+    except Exception:  # any failure of the reference must be a DecodeError of ours
+        with pytest.raises(DecodeError):
+            decode_notification(data)
+        return
+    decoded = decode_notification(data)
+    assert type(decoded) is type(expected)
+    assert decoded == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(sorted(NOTIFICATIONS) + sorted(HANDSHAKES)), max_size=3),
+    st.binary(max_size=8),
+    st.text(max_size=200),
+)
+def test_decoder_matches_protobuf_semantics(cases: list[str], tail: bytes, text: str) -> None:
+    parts = []
+    for case in cases:
+        message = NOTIFICATIONS.get(case) or HANDSHAKES[case]
+        if case == "peer_crashed":
+            message = S.PeerCrashed(room_id=text, peer_id="p", reason=text)
+        parts.append(encode(case, message))
+    data = b"".join(parts)  # several oneof fields: the last one wins
+    same_as_reference(data)
+    same_as_reference(data + tail)
+    same_as_reference(data[: len(data) // 2])
