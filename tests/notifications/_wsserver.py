@@ -6,6 +6,7 @@ frames (unknown content, garbage), bursts at loopback speed for benchmarks.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import anyio
 import anyio.abc
 import anyio.from_thread
+from anyio.streams.tls import TLSListener
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -33,7 +35,7 @@ def subscribe_response(event_type: int) -> bytes:
 
 
 class _Client:
-    def __init__(self, stream: anyio.abc.SocketStream) -> None:
+    def __init__(self, stream: anyio.abc.ByteStream) -> None:
         self.stream = stream
         self.ws = WSConnection(ConnectionType.SERVER)
         self.subscribed: set[int] = set()
@@ -54,8 +56,10 @@ class FakeServerSocket:
         *,
         silent_after_auth: bool = False,
         pre_subscribe_frames: Iterable[bytes] = (),
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
+        self.ssl_context = ssl_context
         self.silent_after_auth = silent_after_auth
         self.pre_subscribe_frames = list(pre_subscribe_frames)
         self.clients: list[_Client] = []
@@ -81,8 +85,13 @@ class FakeServerSocket:
         self._portal_cm.__exit__(None, None, None)
 
     async def _start(self) -> None:
-        self._listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-        self.port = self._listener.extra(anyio.abc.SocketAttribute.local_port)
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        self.port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        self._listener = (
+            listener
+            if self.ssl_context is None
+            else TLSListener(listener, self.ssl_context, standard_compatible=False)
+        )
         self._scope = anyio.CancelScope()
 
     async def _serve(self) -> None:
@@ -143,7 +152,7 @@ class FakeServerSocket:
             await client.send(CloseConnection(code=code, reason=reason))
 
     # -- per connection -----------------------------------------------------------
-    async def _handle(self, stream: anyio.abc.SocketStream) -> None:
+    async def _handle(self, stream: anyio.abc.ByteStream) -> None:
         client = _Client(stream)
         self.connections += 1
         authenticated = False
