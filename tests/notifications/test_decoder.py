@@ -231,3 +231,22 @@ def test_decoder_matches_protobuf_semantics(cases: list[str], tail: bytes, text:
     same_as_reference(data)
     same_as_reference(data + tail)
     same_as_reference(data[: len(data) // 2])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(NOTIFICATIONS)),
+    st.integers(min_value=0, max_value=40_000),
+    st.binary(max_size=3),
+)
+def test_fast_path_agrees_at_every_payload_size(case: str, size: int, tail: bytes) -> None:
+    # Payload lengths whose varint takes one, two and three bytes, and frames with a tail.
+    message = NOTIFICATIONS[case]
+    field = next(f for f in message.DESCRIPTOR.fields if f.type == f.TYPE_STRING)
+    padded = type(message)()
+    padded.CopyFrom(message)
+    setattr(padded, field.name, "x" * size)
+    data = encode(case, padded)
+    same_as_reference(data)
+    same_as_reference(data + tail)
+    same_as_reference(bytearray(data))

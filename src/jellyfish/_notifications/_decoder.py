@@ -15,6 +15,7 @@ but :class:`jellyfish.errors.DecodeError`:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
 from google.protobuf.message import DecodeError as _ProtobufDecodeError
@@ -94,6 +95,28 @@ HANDSHAKE_CASES: Final = frozenset(
 _from_string = ServerMessage.FromString
 
 
+def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
+    """Map the encoded tag of each notification case to its class's ``FromString``.
+
+    Tags of fields 1-15 take one byte, those of fields 16-21 two (a varint).
+    """
+    parsers: dict[bytes, Callable[[bytes], Any]] = {}
+    for field in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields:
+        if field.name in HANDSHAKE_CASES:
+            continue
+        case_class = getattr(ServerMessage, field.name.title().replace("_", ""), None)
+        if case_class is None or case_class.DESCRIPTOR.full_name != field.message_type.full_name:
+            raise ImportError(f"no generated class for ServerMessage.{field.name}")
+        tag = (field.number << 3) | 2  # wire type 2: length-delimited
+        key = bytes([tag]) if tag < 0x80 else bytes([(tag & 0x7F) | 0x80, tag >> 7])
+        parsers[key] = case_class.FromString
+    return parsers
+
+
+_ONE_BYTE_TAG = {key[0]: parse for key, parse in _notification_parsers().items() if len(key) == 1}
+_TWO_BYTE_TAG = {key: parse for key, parse in _notification_parsers().items() if len(key) == 2}
+
+
 def decode_server_message(data: bytes) -> tuple[str | None, Any]:
     """Decode any ``ServerMessage``: ``(case, message)``.
 
@@ -126,6 +149,28 @@ def decode_notification(data: bytes) -> Notification:
             handshake message (``Authenticated``, ``SubscribeResponse``, ...), which is
             never a notification.
     """
+    # The hot path of every notifier and webhook: Jellyfish encodes a ServerMessage as one
+    # length-delimited field and nothing else. For such a frame, parsing the field's payload
+    # with its own class gives the very object that parsing the envelope and reading the
+    # oneof would, without building the envelope. Any other layout (several fields, unknown
+    # fields, handshake cases, long payloads, non-bytes input) takes the general path below.
+    try:
+        parse = _ONE_BYTE_TAG.get(data[0])
+        start = 1
+        if parse is None:
+            parse = _TWO_BYTE_TAG.get(data[:2])
+            start = 2
+        if parse is not None:
+            length = data[start]
+            start += 1
+            if length >= 0x80:  # a two-byte varint length
+                high = data[start]
+                length = (length & 0x7F) | (high << 7) if 0 < high < 0x80 else -1
+                start += 1
+            if start + length == len(data):
+                return parse(data[start:])  # type: ignore[no-any-return]
+    except Exception:  # whatever the fast path cannot take, the general path judges
+        pass
     try:
         message = _from_string(data)
     except (_ProtobufDecodeError, TypeError, ValueError) as error:
