@@ -105,7 +105,8 @@ def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
         if field.name in HANDSHAKE_CASES:
             continue
         case_class = getattr(ServerMessage, field.name.title().replace("_", ""), None)
-        if case_class is None or case_class.DESCRIPTOR.full_name != field.message_type.full_name:
+        message_type = field.message_type
+        if case_class is None or message_type is None or case_class.DESCRIPTOR is not message_type:
             raise ImportError(f"no generated class for ServerMessage.{field.name}")
         tag = (field.number << 3) | 2  # wire type 2: length-delimited
         key = bytes([tag]) if tag < 0x80 else bytes([(tag & 0x7F) | 0x80, tag >> 7])
