@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -128,6 +129,9 @@ class SyncClient:
                     headers=self._settings.auth_headers,
                     follow_redirects=False,
                 )
+                # 0.4.0 code never closes its RoomApi (0.4.0 had no close()); when such an
+                # object is garbage-collected, close its pool instead of leaking sockets.
+                weakref.finalize(self, self._http_client.close)
             return self._http_client
 
     # ------------------------------------------------------------------ routing
