@@ -92,7 +92,12 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site (mkdocs --strict: any warning fails the build)."""
     _install_package(session, "docs")
     session.run(
-        "mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs,
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        "site",
+        *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Result  # noqa: E402
+from _harness import Result
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,8 +44,17 @@ def table(results: list[Result]) -> list[str]:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
         target = "-" if r.target is None else f">={r.target:.2f}x"
         rows.append(
-            [r.name, _fmt(r.ours), r.unit, r.raw_name or "-", _fmt(r.raw), ratio, target, ok,
-             r.notes]
+            [
+                r.name,
+                _fmt(r.ours),
+                r.unit,
+                r.raw_name or "-",
+                _fmt(r.raw),
+                ratio,
+                target,
+                ok,
+                r.notes,
+            ]
         )
     return ["| " + " | ".join(row) + " |" for row in rows]
 
@@ -69,12 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = table(results)
     print("\n".join(lines))
     if args.markdown:
-        machine = f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}"
-        args.markdown.write_text(
-            "\n".join([f"Measured on {machine}{' (quick mode)' if args.quick else ''}.", "", *lines])
-            + "\n",
-            encoding="utf-8",
-        )
+        python = f"{platform.python_implementation()} {platform.python_version()}"
+        mode = " (quick mode)" if args.quick else ""
+        heading = f"Measured on {python}, {platform.machine()}{mode}."
+        args.markdown.write_text("\n".join([heading, "", *lines]) + "\n", encoding="utf-8")
     missed = [r.name for r in results if r.met is False]
     if missed:
         print(f"\nbelow target: {', '.join(missed)}")
