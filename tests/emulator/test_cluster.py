@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jellyfish.testing import JellyfishCluster
-from tests.emulator.helpers import Rest, WebhookReceiver, server_ws
+
+from .helpers import Rest, WebhookReceiver, server_ws
 
 pytestmark = pytest.mark.emulator_only
 

@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from jellyfish.testing import ControlError, FakePeer, JellyfishServer
-from tests.emulator.helpers import Rest, ServerWs, server_ws
+
+from .helpers import Rest, ServerWs, server_ws
 
 pytestmark = pytest.mark.emulator_only
 

@@ -10,7 +10,8 @@ import pytest
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing import FakePeer, JellyfishServer
-from tests.emulator.helpers import METRICS, Rest, ServerWs, WebhookReceiver, server_ws
+
+from .helpers import METRICS, Rest, ServerWs, WebhookReceiver, server_ws
 
 
 def kinds(items: list[tuple[str, Any]]) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
 from jellyfish.testing import FakePeer, JellyfishServer
 from jellyfish.testing._tokens import PeerTokenSigner, TokenError
-from tests.emulator.helpers import Rest
+
+from .helpers import Rest
 
 
 @pytest.fixture

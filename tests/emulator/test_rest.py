@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.helpers import Rest
+from .helpers import Rest
 
 JSON = "application/json; charset=utf-8"
 

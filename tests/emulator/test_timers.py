@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from jellyfish.testing import FakePeer, JellyfishServer
-from tests.emulator.helpers import Rest, server_ws
+
+from .helpers import Rest, server_ws
 
 pytestmark = pytest.mark.emulator_only  # fractional timeouts are an emulator feature
 

@@ -8,7 +8,8 @@ import pytest
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing import JellyfishServer
-from tests.emulator.helpers import Rest, WebhookReceiver, server_ws
+
+from .helpers import Rest, WebhookReceiver, server_ws
 
 pytestmark = pytest.mark.emulator_only
 
