@@ -677,6 +677,23 @@ def test_subscribe(rest: Rest) -> None:
     rest.request("DELETE", f"/room/{room_id}")
 
 
+@pytest.mark.emulator_only
+def test_subscribe_recording_manual() -> None:
+    from jellyfish.testing import JellyfishServer
+
+    credentials = {"accessKeyId": "a", "secretAccessKey": "b", "region": "c", "bucket": "d"}
+    with JellyfishServer(s3_credentials=credentials) as server, Rest(server) as rest:
+        room_id, _ = rest.create_room(videoCodec="h264")
+        body = {"type": "recording", "options": {"subscribeMode": "manual"}}
+        recording = rest.request("POST", f"/room/{room_id}/component", json=body).json()["data"]
+        ok = rest.request(
+            "POST",
+            f"/room/{room_id}/component/{recording['id']}/subscribe",
+            json={"origins": ["peer-1", "file-2"]},
+        )
+        assert (ok.status_code, ok.text) == (201, "Successfully subscribed for tracks")
+
+
 # --- recordings and hls content ----------------------------------------------------------------
 
 

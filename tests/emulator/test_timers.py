@@ -14,7 +14,7 @@ import pytest
 
 from jellyfish.testing import FakePeer, JellyfishServer
 
-from .helpers import Rest, server_ws
+from .helpers import Rest, WebhookReceiver, server_ws
 
 pytestmark = pytest.mark.emulator_only  # fractional timeouts are an emulator feature
 
@@ -64,8 +64,11 @@ def test_purge_if_peers_never_joined(jellyfish_server: Any, rest: Rest) -> None:
 
 
 def test_purge_after_peer_joined_then_removed(jellyfish_server: Any, rest: Rest) -> None:
-    with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
-        room_id, _ = rest.create_room(peerlessPurgeTimeout=P)
+    with (
+        WebhookReceiver() as hook,
+        server_ws(jellyfish_server.address, jellyfish_server.token) as client,
+    ):
+        room_id, _ = rest.create_room(peerlessPurgeTimeout=P, webhookUrl=hook.url)
         peer_id, token, url = rest.add_peer(room_id)
         peer = FakePeer(url, token)
         client.until("peer_connected")
@@ -75,8 +78,16 @@ def test_purge_after_peer_joined_then_removed(jellyfish_server: Any, rest: Rest)
         assert rest.request("GET", f"/room/{room_id}").status_code == 200
         removed = time.monotonic()
         rest.request("DELETE", f"/room/{room_id}/peer/{peer_id}")
-        client.until("room_deleted")
+        items = client.until("room_deleted")
+        assert [kind for kind, _ in items][-3:] == [
+            "peer_disconnected",
+            "peer_deleted",
+            "room_deleted",
+        ]
         assert time.monotonic() - removed >= P - 0.01
+        expected = ["room_created", "peer_added", "peer_connected", "peer_disconnected"]
+        expected += ["peer_deleted", "room_deleted"]
+        assert [hook.next_kind() for _ in expected] == expected
         peer.close()
 
 
@@ -177,8 +188,13 @@ def test_disconnect_purge_not_if_rejoined(jellyfish_server: Any, rest: Rest) -> 
 
 
 def test_disconnect_purge_with_peerless_purge(jellyfish_server: Any, rest: Rest) -> None:
-    with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
-        room_id, _ = rest.create_room(peerDisconnectedTimeout=D, peerlessPurgeTimeout=2 * D)
+    with (
+        WebhookReceiver() as hook,
+        server_ws(jellyfish_server.address, jellyfish_server.token) as client,
+    ):
+        room_id, _ = rest.create_room(
+            peerDisconnectedTimeout=D, peerlessPurgeTimeout=2 * D, webhookUrl=hook.url
+        )
         _, token, url = rest.add_peer(room_id)
         peer = FakePeer(url, token)
         client.until("peer_connected")
@@ -190,3 +206,6 @@ def test_disconnect_purge_with_peerless_purge(jellyfish_server: Any, rest: Rest)
         assert deleted - left >= D - 0.01
         client.until("room_deleted")
         assert time.monotonic() - left >= 3 * D - 0.02  # D, then P = 2D re-armed at removal
+        expected = ["room_created", "peer_added", "peer_connected", "peer_disconnected"]
+        expected += ["peer_deleted", "room_deleted"]
+        assert [hook.next_kind() for _ in expected] == expected

@@ -80,6 +80,9 @@ class EmulatorNode:
     Every control method runs on the emulator's event-loop thread and produces exactly the
     notifications and REST state changes the real server would. They raise
     :class:`ControlError` (a ``ValueError``) for unknown rooms, peers, components or tracks.
+
+    ``webhooks`` is the node's webhook sender while it runs; its ``sent`` and ``failed``
+    counters tell how many webhook requests got a 2xx answer and how many did not.
     """
 
     def __init__(
@@ -614,28 +617,33 @@ class JellyfishServer(EmulatorNode):
             if resources_dir is None
             else os.fspath(resources_dir)
         )
-        super().__init__(
-            **_default_kwargs(
-                token,
-                host,
-                port,
-                external_address,
-                os.path.abspath(directory),
-                heartbeat_interval,
-                metrics_interval,
-                webhook_format,
-                webhook_timeout,
-                webrtc_enabled,
-                sip_enabled,
-                recording_enabled,
-                s3_credentials,
-                s3_path_prefix,
-                secret_key_base,
-                peer_token_max_age,
-                git_commit,
-                fractional_timeouts,
+        try:
+            super().__init__(
+                **_default_kwargs(
+                    token,
+                    host,
+                    port,
+                    external_address,
+                    os.path.abspath(directory),
+                    heartbeat_interval,
+                    metrics_interval,
+                    webhook_format,
+                    webhook_timeout,
+                    webrtc_enabled,
+                    sip_enabled,
+                    recording_enabled,
+                    s3_credentials,
+                    s3_path_prefix,
+                    secret_key_base,
+                    peer_token_max_age,
+                    git_commit,
+                    fractional_timeouts,
+                )
             )
-        )
+        except BaseException:
+            if self._owns_dir:
+                shutil.rmtree(directory, ignore_errors=True)
+            raise
         self._runtime: _Runtime | None = None
 
     @property
