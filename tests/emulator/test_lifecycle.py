@@ -152,3 +152,19 @@ def test_head_and_cors(jellyfish_server: Any) -> None:
     )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] in ("*", "http://app.example")
+
+
+@pytest.mark.anyio
+async def test_fake_peer_from_async_code() -> None:
+    async with JellyfishServer() as server, httpx.AsyncClient(
+        base_url=server.http_url, headers={"authorization": f"Bearer {server.token}"}
+    ) as client:
+        room = (await client.post("/room", json={})).json()["data"]["room"]
+        data = (await client.post(f"/room/{room['id']}/peer", json={"type": "webrtc"})).json()
+        url, token = data["data"]["peer_websocket_url"], data["data"]["token"]
+        peer = await anyio.to_thread.run_sync(FakePeer, url, token)
+        assert peer.authenticated
+        await anyio.to_thread.run_sync(peer.connect, {"async": True})
+        status = (await client.get(f"/room/{room['id']}")).json()["data"]["peers"][0]
+        assert status["metadata"] == {"async": True}
+        await anyio.to_thread.run_sync(peer.close)

@@ -93,7 +93,9 @@ class WebhookSender:
         self._receive.close()
 
     async def _deliver(self) -> None:
-        timeout = httpx.Timeout(self._timeout, connect=min(self._timeout, 8.0))
+        # hackney defaults: about 8 s to connect, 5 s to receive
+        connect = 8.0 if self._timeout >= 5.0 else self._timeout
+        timeout = httpx.Timeout(self._timeout, connect=connect)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             async for url, body in self._receive:
                 request = self._request(body)
