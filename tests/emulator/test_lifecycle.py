@@ -156,9 +156,12 @@ def test_head_and_cors(jellyfish_server: Any) -> None:
 
 @pytest.mark.anyio
 async def test_fake_peer_from_async_code() -> None:
-    async with JellyfishServer() as server, httpx.AsyncClient(
-        base_url=server.http_url, headers={"authorization": f"Bearer {server.token}"}
-    ) as client:
+    async with (
+        JellyfishServer() as server,
+        httpx.AsyncClient(
+            base_url=server.http_url, headers={"authorization": f"Bearer {server.token}"}
+        ) as client,
+    ):
         room = (await client.post("/room", json={})).json()["data"]["room"]
         data = (await client.post(f"/room/{room['id']}/peer", json={"type": "webrtc"})).json()
         url, token = data["data"]["peer_websocket_url"], data["data"]["token"]

@@ -97,6 +97,29 @@ def test_malformed_json_is_framework_400(rest: Rest) -> None:
     assert response.json() == {"errors": {"detail": "Bad Request"}}
 
 
+@pytest.mark.parametrize(
+    "body", [b'{"roomId": "\\ud800"}', b'{"maxPeers": NaN}', b'{"a": Infinity}', b"\xff\xfe"]
+)
+def test_json_that_jason_rejects_is_framework_400(rest: Rest, body: bytes) -> None:
+    response = rest.request(
+        "POST", "/room", content=body, headers={"content-type": "application/json"}
+    )
+    assert (response.status_code, response.json()) == (400, {"errors": {"detail": "Bad Request"}})
+
+
+def test_non_object_json_body_is_treated_as_empty(rest: Rest) -> None:
+    for body in (b"[1, 2]", b"null", b'"text"', b"5"):
+        response = rest.request(
+            "POST", "/room", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 201
+        rest.request("DELETE", f"/room/{response.json()['data']['room']['id']}")
+    response = rest.request(
+        "POST", "/room/x/peer", content=b"[1]", headers={"content-type": "application/json"}
+    )
+    assert response.json() == {"errors": "Invalid request body structure"}
+
+
 def test_body_without_json_content_type_is_ignored(rest: Rest) -> None:
     response = rest.request(
         "POST", "/room", content=b'{"maxPeers": "x"}', headers={"content-type": "text/plain"}

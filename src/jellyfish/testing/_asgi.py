@@ -5,7 +5,6 @@ It only translates between HTTP/WebSocket and :class:`~jellyfish.testing._core.N
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import mimetypes
@@ -25,7 +24,7 @@ from starlette.websockets import WebSocket
 
 from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
-from jellyfish.testing._core import NodeCore, Peer, Room, encode_json
+from jellyfish.testing._core import NodeCore, Peer, Room, decode_json, encode_json
 from jellyfish.testing._hub import Hub
 from jellyfish.testing._params import ApiError, Crash, FrameworkError, RoomConfig
 from jellyfish.testing._tokens import TokenError
@@ -52,10 +51,6 @@ def json_response(status: int, body: Any) -> Response:
 
 def _framework(status: int, detail: str) -> Response:
     return json_response(status, {"errors": {"detail": detail}})
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON constant {name}")
 
 
 def _accepts_json(accept: str | None) -> bool:
@@ -163,7 +158,7 @@ class NodeApp:
         ):
             if body.strip():
                 try:
-                    decoded = json.loads(bytes(body), parse_constant=_reject_constant)
+                    decoded = decode_json(bytes(body))
                 except ValueError:
                     raise FrameworkError(400, "Bad Request") from None
                 params.update(decoded if isinstance(decoded, dict) else {"_json": decoded})

@@ -85,6 +85,29 @@ def _seconds(value: float) -> float:
         return math.inf
 
 
+def has_lone_surrogate(value: Any) -> bool:
+    """True if a decoded JSON value holds an unpaired UTF-16 surrogate (Jason rejects those)."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, list):
+        return any(has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    return False
+
+
+def decode_json(data: str | bytes) -> Any:
+    """JSON the way Jason decodes it: no NaN/Infinity, no lone surrogates (ValueError)."""
+    value = json.loads(data, parse_constant=_reject_constant)
+    if (b"\\u" in data if isinstance(data, bytes) else "\\u" in data) and has_lone_surrogate(value):
+        raise ValueError("unpaired surrogate in JSON string")
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON constant {name}")
+
+
 def encode_json(value: Any) -> str:
     """JSON the way Jason encodes it (compact, UTF-8)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -491,7 +514,7 @@ class NodeCore:
         if not room.alive or peer.socket is not socket:
             return
         try:
-            event = json.loads(data)
+            event = decode_json(data)
         except ValueError:
             logger.warning("Invalid media event from peer %s: %r", peer.id, data)
             return
