@@ -1,14 +1,16 @@
 """Server notifications: the decoder, and the notifiers end to end over loopback.
 
 * Decoder: ``decode_notification`` vs raw ``ServerMessage.FromString`` + ``WhichOneof`` on a
-  realistic mix of frames (target >= 0.8x). The ratio to 0.4.0's ``receive_binary`` is
-  reported only when ``betterproto==2.0.0b6`` is importable (it is not a dependency).
+  realistic mix of frames (target >= 0.8x).
 * End to end: a server in a subprocess authenticates, acknowledges the subscription and
   then writes N pre-framed notifications as fast as the socket takes them. Measured from
   connecting to the N-th notification reaching a handler:
   ``BlockingNotifier`` vs a raw websocket-client loop (``recv`` + ``FromString`` +
   ``WhichOneof``), and ``Notifier`` (anyio on asyncio) vs a raw wsproto-over-anyio loop
   doing the same decoding (targets >= 0.7x). Best of several interleaved runs.
+
+The comparisons with 0.4.0 (``receive_binary`` and its ``Notifier``, in their own venv) are in
+bench_legacy.py, which reuses ``realistic_mix``, the server and the notifier loops from here.
 """
 
 from __future__ import annotations
@@ -139,13 +141,6 @@ def bench_decoder(quick: bool) -> list[Result]:
             notes="raw also materialises the notification object, as the decoder must",
         ),
     ]
-    try:
-        import betterproto  # type: ignore[import-not-found]  # noqa: F401
-
-        note = "betterproto importable, but 0.4.0's generated classes are not installed"
-    except ImportError:
-        note = "0.4.0 receive_binary not measured: betterproto==2.0.0b6 not importable"
-    results.append(Result("decoder vs 0.4.0 receive_binary", ours_rate, "msg/s", notes=note))
     return results
 
 
@@ -381,7 +376,7 @@ def bench_end_to_end(quick: bool) -> list[Result]:
             raw=rates["raw_anyio"],
             raw_name="wsproto+anyio loop (asyncio)",
             target=0.7,
-            notes=notes + "; 0.4.0 Notifier not measured (websockets 11/betterproto absent)",
+            notes=notes,
         ),
         Result(
             "e2e: Notifier (trio)",
