@@ -171,3 +171,18 @@ async def test_fake_peer_from_async_code() -> None:
         status = (await client.get(f"/room/{room['id']}")).json()["data"]["peers"][0]
         assert status["metadata"] == {"async": True}
         await anyio.to_thread.run_sync(peer.close)
+
+
+def test_stop_then_start_is_a_restart_with_downtime() -> None:
+    server = JellyfishServer()
+    with server:
+        port = server.port
+        server.stop()
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{server.http_url}/room")
+        server.start()
+        assert server.port == port
+        response = httpx.get(
+            f"{server.http_url}/room", headers={"authorization": "Bearer development"}
+        )
+        assert response.json() == {"data": []}
