@@ -172,16 +172,10 @@ def decode_notification(data: bytes) -> Notification:
                 return parse(data[start:])  # type: ignore[no-any-return]
     except Exception:  # whatever the fast path cannot take, the general path judges
         pass
-    try:
-        message = _from_string(data)
-    except (_ProtobufDecodeError, TypeError, ValueError) as error:
-        raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
-    case = message.WhichOneof("content")
-    if case is None:
-        return UnknownNotification(data)
+    case, notification = decode_server_message(data)
     if case in HANDSHAKE_CASES:
         raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
-    result: Notification = getattr(message, case)
+    result: Notification = notification
     return result
 
 
