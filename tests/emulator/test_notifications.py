@@ -109,11 +109,17 @@ def test_garbage_frame_crashes_socket(jellyfish_server: Any) -> None:
     client.close()
 
 
-def test_heartbeat_pings() -> None:
-    with JellyfishServer(heartbeat_interval=0.05) as server:
+def test_heartbeat_pings_start_after_auth() -> None:
+    with JellyfishServer(heartbeat_interval=0.02) as server:
+        silent = ServerWs(server.address)  # never authenticates
         client = ServerWs(server.address)
-        message = client.next(skip_pings=False)
-        assert message.WhichOneof("content") is None  # a ping arrived
+        client.auth(server.token)
+        assert client.next().WhichOneof("content") == "authenticated"
+        for _ in range(3):
+            assert client.next(skip_pings=False).WhichOneof("content") is None  # a ping
+        assert client.pings >= 3
+        assert silent.pings == 0
+        silent.close()
         client.close()
 
 

@@ -79,9 +79,11 @@ class NodeApp:
         hub: Hub,
         create_room: CreateRoom,
         health: Callable[[], dict[str, Any]],
+        start_heartbeat: Callable[[Scope], None] = lambda scope: None,
     ) -> None:
         self.core = core
         self.hub = hub
+        self.start_heartbeat = start_heartbeat
         self._create_room = create_room
         self._health = health
         self._http: ASGIApp = CORSMiddleware(
@@ -94,9 +96,9 @@ class NodeApp:
         elif scope["type"] == "websocket":
             websocket = WebSocket(scope, receive, send)
             if scope["path"] == SERVER_WS_PATH:
-                await _ServerSocket(websocket, self.core, self.hub).run()
+                await _ServerSocket(websocket, self.core, self.hub, self.start_heartbeat).run()
             elif scope["path"] == PEER_WS_PATH:
-                await _PeerSocket(websocket, self.core).run()
+                await _PeerSocket(websocket, self.core, self.start_heartbeat).run()
             else:
                 await websocket.close(1008)
 
@@ -314,8 +316,9 @@ class NodeApp:
 class _Connection:
     """A WebSocket with an unbounded outgoing queue drained by one sender task."""
 
-    def __init__(self, websocket: WebSocket) -> None:
+    def __init__(self, websocket: WebSocket, start_heartbeat: Callable[[Scope], None]) -> None:
         self.websocket = websocket
+        self.start_heartbeat = start_heartbeat
         self.closing = False
         self._out, self._in = anyio.create_memory_object_stream[bytes | tuple[int, str]](math.inf)
 
@@ -366,8 +369,14 @@ class _Connection:
 
 
 class _ServerSocket(_Connection):
-    def __init__(self, websocket: WebSocket, core: NodeCore, hub: Hub) -> None:
-        super().__init__(websocket)
+    def __init__(
+        self,
+        websocket: WebSocket,
+        core: NodeCore,
+        hub: Hub,
+        start_heartbeat: Callable[[Scope], None],
+    ) -> None:
+        super().__init__(websocket, start_heartbeat)
         self.core = core
         self.hub = hub
         self.authenticated = False
@@ -399,6 +408,7 @@ class _ServerSocket(_Connection):
                 self.send_bytes(
                     ServerMessage(authenticated=ServerMessage.Authenticated()).SerializeToString()
                 )
+                self.start_heartbeat(self.websocket.scope)  # Jellyfish pings only after auth
                 logger.info("Server WS authenticated.")
             return
         if kind == "subscribe_request":
@@ -419,8 +429,10 @@ class _ServerSocket(_Connection):
 
 
 class _PeerSocket(_Connection):
-    def __init__(self, websocket: WebSocket, core: NodeCore) -> None:
-        super().__init__(websocket)
+    def __init__(
+        self, websocket: WebSocket, core: NodeCore, start_heartbeat: Callable[[Scope], None]
+    ) -> None:
+        super().__init__(websocket, start_heartbeat)
         self.core = core
         self.room: Room | None = None
         self.peer: Peer | None = None
@@ -456,6 +468,7 @@ class _PeerSocket(_Connection):
             self.send_bytes(
                 PeerMessage(authenticated=PeerMessage.Authenticated()).SerializeToString()
             )
+            self.start_heartbeat(self.websocket.scope)  # Jellyfish pings only after auth
             return
         if data is None:
             return  # text frames are ignored after auth

@@ -224,7 +224,7 @@ class EmulatorNode:
         self._port = self._socket.getsockname()[1]
         scheduler = _Scheduler()
         core = self._make_core(hub, scheduler)
-        app = NodeApp(core, hub, create_room, self._health)
+        app = NodeApp(core, hub, create_room, self._health, self._start_heartbeat)
         config = uvicorn.Config(
             app,
             http="h11",
@@ -232,7 +232,7 @@ class EmulatorNode:
             lifespan="off",
             log_config=None,
             access_log=False,
-            ws_ping_interval=self._heartbeat_interval,
+            ws_ping_interval=None,  # started per connection after auth: _start_heartbeat
             ws_ping_timeout=None,
             timeout_graceful_shutdown=2,
             timeout_keep_alive=60,
@@ -287,6 +287,18 @@ class EmulatorNode:
             report = ServerMessage.MetricsReport(metrics=core.metrics_report())
             hub.publish_metrics(ServerMessage(metrics_report=report))
             await anyio.sleep(self._metrics_interval)
+
+    def _start_heartbeat(self, scope: Any) -> None:
+        """Start WebSocket pings on the connection of ``scope`` (Jellyfish pings after auth)."""
+        server = self._uvicorn
+        if server is None or self._heartbeat_interval <= 0:
+            return
+        for connection in server.server_state.connections:
+            protocol: Any = connection  # the wsproto protocol (uvicorn >= 0.46)
+            if getattr(protocol, "scope", None) is scope and hasattr(protocol, "start_keepalive"):
+                protocol.ping_interval = self._heartbeat_interval
+                protocol.start_keepalive()
+                return
 
     def _abort_connections(self, path: str | None) -> int:
         server = self._uvicorn
