@@ -120,6 +120,21 @@ def test_non_object_json_body_is_treated_as_empty(rest: Rest) -> None:
     assert response.json() == {"errors": "Invalid request body structure"}
 
 
+def test_form_and_query_parameters_nest_like_plug(rest: Rest) -> None:
+    response = rest.request("POST", "/room?roomId=query-room-1", data={"videoCodec": "h264"})
+    assert response.status_code == 201
+    room = response.json()["data"]["room"]
+    assert (room["id"], room["config"]["videoCodec"]) == ("query-room-1", "h264")
+    peer = rest.request("POST", "/room/query-room-1/peer", data={"type": "webrtc"})
+    assert peer.status_code == 201
+    body = {"type": "hls", "options[subscribeMode]": "manual"}
+    hls = rest.request("POST", "/room/query-room-1/component", data=body).json()["data"]
+    assert hls["properties"]["subscribeMode"] == "manual"
+    path = f"/room/query-room-1/component/{hls['id']}/subscribe?origins[]=a&origins[]=b"
+    assert rest.request("POST", path).status_code == 201
+    rest.request("DELETE", "/room/query-room-1")
+
+
 def test_body_without_json_content_type_is_ignored(rest: Rest) -> None:
     response = rest.request(
         "POST", "/room", content=b'{"maxPeers": "x"}', headers={"content-type": "text/plain"}

@@ -63,6 +63,36 @@ def _accepts_json(accept: str | None) -> bool:
     return False
 
 
+def decode_plug_params(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query/form pairs the way Plug decodes them: ``a[b]=1`` nests, ``a[]=1`` appends."""
+    params: dict[str, Any] = {}
+    for key, value in pairs:
+        head, bracket, rest = key.partition("[")
+        parts = [head] + ([p for p in rest.rstrip("]").split("][")] if bracket else [])
+        target: Any = params
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            following = None if last else parts[index + 1]
+            if isinstance(target, list):
+                if last:
+                    target.append(value)
+                else:
+                    target.append({} if following else [])
+                    target = target[-1]
+                continue
+            if not isinstance(target, dict):
+                break  # a key that is both a value and a map: Plug keeps the first
+            if last:
+                target[part] = value
+            else:
+                child = target.get(part)
+                if not isinstance(child, dict | list):
+                    child = [] if following == "" else {}
+                    target[part] = child
+                target = child
+    return params
+
+
 def _inside(base: str, name: str) -> str | None:
     """``base/name`` if it resolves strictly inside ``base``; None otherwise."""
     real_base = os.path.realpath(base)
@@ -148,7 +178,7 @@ class NodeApp:
             raise ApiError(401, "Invalid token")
 
     async def _params(self, request: Request) -> dict[str, Any]:
-        params: dict[str, Any] = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        params = decode_plug_params(parse_qsl(request.url.query, keep_blank_values=True))
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
@@ -166,7 +196,8 @@ class NodeApp:
                 params.update(decoded if isinstance(decoded, dict) else {"_json": decoded})
         elif content_type == "application/x-www-form-urlencoded":
             try:
-                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+                form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                params.update(decode_plug_params(form))
             except UnicodeDecodeError:
                 raise FrameworkError(400, "Bad Request") from None
         return params
