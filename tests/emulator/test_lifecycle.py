@@ -186,3 +186,32 @@ def test_stop_then_start_is_a_restart_with_downtime() -> None:
             f"{server.http_url}/room", headers={"authorization": "Bearer development"}
         )
         assert response.json() == {"data": []}
+
+
+def test_restart_under_connection_churn_leaks_nothing() -> None:
+    import gc
+
+    stop = threading.Event()
+    with JellyfishServer() as server:
+        url = f"{server.http_url}/health"
+
+        def churn() -> None:
+            while not stop.is_set():
+                try:
+                    httpx.get(url, headers={"authorization": "Bearer development"}, timeout=1)
+                    client = ServerWs(server.address)
+                    client.close()
+                except (httpx.HTTPError, OSError):
+                    continue
+
+        workers = [threading.Thread(target=churn) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        try:
+            for _ in range(5):
+                server.restart()
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(10)
+    gc.collect()  # a leaked socket would surface here as an unraisable ResourceWarning

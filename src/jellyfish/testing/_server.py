@@ -267,12 +267,23 @@ class EmulatorNode:
                 self._socket = None
 
     async def _shutdown(self, server: uvicorn.Server) -> None:
+        # Stop accepting first, but keep the listeners open until connections accepted in
+        # this very loop iteration have become transports: closing an asyncio Server with
+        # accepts in flight leaks their sockets (CPython 3.11 asserts in Server._attach).
+        for listener in server.servers:
+            for sock in listener.sockets:
+                listener.get_loop().remove_reader(sock.fileno())
+        # Abort until nothing is left: an accepted client becomes a connection a few loop
+        # iterations later, and must be dropped too.
+        quiet = 0
+        with anyio.move_on_after(2):
+            while quiet < 5:
+                self._abort_connections(None)
+                await anyio.sleep(0.001)
+                state = server.server_state
+                quiet = 0 if state.connections or state.tasks else quiet + 1
         for listener in server.servers:
             listener.close()
-        self._abort_connections(None)
-        with anyio.move_on_after(2):
-            while server.server_state.tasks:  # noqa: ASYNC110 - uvicorn exposes no event
-                await anyio.sleep(0.001)
         for task in list(server.server_state.tasks):
             task.cancel()
 
