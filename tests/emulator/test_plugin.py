@@ -51,6 +51,8 @@ def test_real_server_token_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert isinstance(real, plugin.RealJellyfish)
     assert (real.token, real.http_url) == ("secret", "http://10.0.0.1:8080")
     assert real.address == "10.0.0.1:8080"
+    assert real.server_websocket_url == "ws://10.0.0.1:8080/socket/server/websocket"
+    assert real.peer_websocket_url == "ws://10.0.0.1:8080/socket/peer/websocket"
 
 
 def test_emulator_only_marker_skips_against_a_real_server(

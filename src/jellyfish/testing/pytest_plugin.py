@@ -64,6 +64,16 @@ class RealJellyfish:
         self.token = token
         self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
 
+    @property
+    def server_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/server/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + "/socket/server/websocket"
+
+    @property
+    def peer_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/peer/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + "/socket/peer/websocket"
+
     def __getattr__(self, name: str) -> Any:
         if name in CONTROL_PROPERTIES:
             skip_without_emulator()
