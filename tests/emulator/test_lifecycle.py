@@ -136,9 +136,11 @@ def test_invalid_constructor_arguments() -> None:
 def test_port_in_use_fails_cleanly() -> None:
     with JellyfishServer() as server:
         before = _threads()
+        clash = JellyfishServer(port=server.port, host="127.0.0.1")
         with pytest.raises(OSError, match="in use"):
-            JellyfishServer(port=server.port, host="127.0.0.1").start()
+            clash.start()
         assert _threads() <= before
+        assert not clash.resources_dir.exists()  # its temporary directory is gone too
 
 
 def test_head_and_cors(jellyfish_server: Any) -> None:

@@ -679,7 +679,12 @@ class JellyfishServer(EmulatorNode):
         if self._runtime is not None:
             raise RuntimeError("the emulator is already running")
         runtime = _Runtime([self], None)
-        runtime.start()
+        try:
+            runtime.start()
+        except BaseException:
+            if self._owns_dir:
+                shutil.rmtree(self._resources_dir, ignore_errors=True)
+            raise
         self._runtime = runtime
         return self
 
