@@ -137,10 +137,11 @@ def test_port_in_use_fails_cleanly() -> None:
     with JellyfishServer() as server:
         before = _threads()
         clash = JellyfishServer(port=server.port, host="127.0.0.1")
+        resources = clash.resources_dir
         with pytest.raises(OSError, match="in use"):
             clash.start()
         assert _threads() <= before
-        assert not clash.resources_dir.exists()  # its temporary directory is gone too
+        assert not resources.exists()  # its temporary directory is gone too
 
 
 def test_head_and_cors(jellyfish_server: Any) -> None:

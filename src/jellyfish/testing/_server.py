@@ -172,7 +172,7 @@ class EmulatorNode:
     @property
     def resources_dir(self) -> Path:
         """``JF_RESOURCES_BASE_PATH``: holds file_component_sources/, recordings/, ..."""
-        return Path(self._resources_dir)
+        return Path(self._ensure_resources_dir())
 
     @property
     def file_sources_dir(self) -> Path:
@@ -185,6 +185,11 @@ class EmulatorNode:
         return self.resources_dir / "recordings"
 
     # --- lifecycle (driven by the owner, on the loop thread) -----------------------------------
+
+    def _ensure_resources_dir(self) -> str:
+        if not self._resources_dir:
+            self._resources_dir = tempfile.mkdtemp(prefix="jellyfish-emulator-")
+        return self._resources_dir
 
     def _make_core(self, hub: Hub, scheduler: _Scheduler) -> NodeCore:
         webrtc, sip, recording = self._flags
@@ -217,8 +222,9 @@ class EmulatorNode:
         *,
         task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
     ) -> None:
+        base = self._ensure_resources_dir()
         for sub in ("file_component_sources", "recordings", "temporary_hls", "raw_recordings"):
-            os.makedirs(os.path.join(self._resources_dir, sub), exist_ok=True)
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
         if self._socket is None:
             self._socket = _bind(self._host, self._port)
         self._port = self._socket.getsockname()[1]
@@ -635,39 +641,36 @@ class JellyfishServer(EmulatorNode):
         fractional_timeouts: bool = False,
     ) -> None:
         self._owns_dir = resources_dir is None
-        directory = (
-            tempfile.mkdtemp(prefix="jellyfish-emulator-")
-            if resources_dir is None
-            else os.fspath(resources_dir)
-        )
-        try:
-            super().__init__(
-                **_default_kwargs(
-                    token,
-                    host,
-                    port,
-                    external_address,
-                    os.path.abspath(directory),
-                    heartbeat_interval,
-                    metrics_interval,
-                    webhook_format,
-                    webhook_timeout,
-                    webrtc_enabled,
-                    sip_enabled,
-                    recording_enabled,
-                    s3_credentials,
-                    s3_path_prefix,
-                    secret_key_base,
-                    peer_token_max_age,
-                    git_commit,
-                    fractional_timeouts,
-                )
+        # an owned temporary directory is created on first use (start or resources_dir)
+        directory = "" if resources_dir is None else os.path.abspath(os.fspath(resources_dir))
+        super().__init__(
+            **_default_kwargs(
+                token,
+                host,
+                port,
+                external_address,
+                directory,
+                heartbeat_interval,
+                metrics_interval,
+                webhook_format,
+                webhook_timeout,
+                webrtc_enabled,
+                sip_enabled,
+                recording_enabled,
+                s3_credentials,
+                s3_path_prefix,
+                secret_key_base,
+                peer_token_max_age,
+                git_commit,
+                fractional_timeouts,
             )
-        except BaseException:
-            if self._owns_dir:
-                shutil.rmtree(directory, ignore_errors=True)
-            raise
+        )
         self._runtime: _Runtime | None = None
+
+    def _remove_owned_dir(self) -> None:
+        if self._owns_dir and self._resources_dir:
+            shutil.rmtree(self._resources_dir, ignore_errors=True)
+            self._resources_dir = ""
 
     @property
     def running(self) -> bool:
@@ -682,8 +685,7 @@ class JellyfishServer(EmulatorNode):
         try:
             runtime.start()
         except BaseException:
-            if self._owns_dir:
-                shutil.rmtree(self._resources_dir, ignore_errors=True)
+            self._remove_owned_dir()
             raise
         self._runtime = runtime
         return self
@@ -693,8 +695,7 @@ class JellyfishServer(EmulatorNode):
         runtime, self._runtime = self._runtime, None
         if runtime is not None:
             runtime.close()
-        if self._owns_dir:
-            shutil.rmtree(self._resources_dir, ignore_errors=True)
+        self._remove_owned_dir()
 
     def restart(self) -> None:
         """Stop and start again on the same port, like a real restart.
