@@ -81,6 +81,14 @@ def quickstart(session: nox.Session) -> None:
 
 
 @nox.session
+def conformance(session: nox.Session) -> None:
+    """Schemathesis run of spec/openapi.yaml against jellyfish.testing (about 2 minutes)."""
+    _install_package(session)
+    session.install("schemathesis>=4.32,<5")
+    session.run("python", "tests/emulator/conformance/run_schemathesis.py", *session.posargs)
+
+
+@nox.session
 def examples(session: nox.Session) -> None:
     """Run every program in examples/ against the embedded emulator."""
     _install_package(session, "examples")
