@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import platform
 import sys
 import time
@@ -80,8 +81,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         python = f"{platform.python_implementation()} {platform.python_version()}"
         mode = " (quick mode)" if args.quick else ""
-        heading = f"Measured on {python}, {platform.machine()}{mode}."
-        args.markdown.write_text("\n".join([heading, "", *lines]) + "\n", encoding="utf-8")
+        intro = [
+            "# Benchmarks",
+            "",
+            "Reproduce with `nox -s bench -- --markdown BENCHMARKS.md` (a single group:",
+            "`nox -s bench -- rest`; smaller workloads: `-- --quick`). `nox -s bench` exits 1",
+            "when a row misses its target. Every comparison runs both sides on the same machine,",
+            "interleaved, against the same local server; absolute numbers depend on the machine",
+            "(ratios much less so).",
+            "",
+            f"Latest run: {python}, {platform.machine()}, {os.cpu_count()} cores{mode}.",
+            "",
+        ]
+        args.markdown.write_text("\n".join([*intro, *lines]) + "\n", encoding="utf-8")
     missed = [r.name for r in results if r.met is False]
     if missed:
         print(f"\nbelow target: {', '.join(missed)}")
