@@ -372,7 +372,7 @@ def test_0_4_0_exports_are_present() -> None:
     for name in names_0_4_0:
         assert name in jellyfish.__all__, name
         assert getattr(jellyfish, name) is not None
-    for name in jellyfish._REST_EXPORTS:
+    for name in jellyfish.__all__:
         assert hasattr(jellyfish, name), name
 
 
