@@ -50,8 +50,8 @@ def rest(jellyfish_server: Any) -> Iterator[Rest]:
 def test_purge_if_peers_never_joined(jellyfish_server: Any, rest: Rest) -> None:
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room(peerlessPurgeTimeout=P)
+        start = time.monotonic()  # adding the peer re-arms the timer after this instant
         rest.add_peer(room_id)
-        start = time.monotonic()
         items = client.until("room_deleted")
         assert [kind for kind, _ in items] == [
             "room_created",
@@ -59,7 +59,7 @@ def test_purge_if_peers_never_joined(jellyfish_server: Any, rest: Rest) -> None:
             "peer_deleted",
             "room_deleted",
         ]
-        assert time.monotonic() - start >= P - 0.01
+        assert time.monotonic() - start >= P
         assert rest.request("GET", f"/room/{room_id}").status_code == 404
 
 
@@ -84,7 +84,7 @@ def test_purge_after_peer_joined_then_removed(jellyfish_server: Any, rest: Rest)
             "peer_deleted",
             "room_deleted",
         ]
-        assert time.monotonic() - removed >= P - 0.01
+        assert time.monotonic() - removed >= P
         expected = ["room_created", "peer_added", "peer_connected", "peer_disconnected"]
         expected += ["peer_deleted", "room_deleted"]
         assert [hook.next_kind() for _ in expected] == expected
@@ -97,12 +97,12 @@ def test_purge_after_peer_disconnected(jellyfish_server: Any, rest: Rest) -> Non
         _, token, url = rest.add_peer(room_id)
         peer = FakePeer(url, token)
         client.until("peer_connected")
+        left = time.monotonic()  # the disconnect re-arms the timer after this instant
         peer.close()
         client.until("peer_disconnected")
-        left = time.monotonic()
         items = client.until("room_deleted")
         assert [kind for kind, _ in items] == ["peer_deleted", "room_deleted"]
-        assert time.monotonic() - left >= P - 0.02
+        assert time.monotonic() - left >= P
 
 
 def test_no_purge_if_peer_rejoins_quickly(jellyfish_server: Any, rest: Rest) -> None:
@@ -130,15 +130,14 @@ def test_no_purge_if_peer_rejoins_quickly(jellyfish_server: Any, rest: Rest) -> 
 def test_timeout_reset_by_new_peer(jellyfish_server: Any, rest: Rest) -> None:
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room(peerlessPurgeTimeout=P)
-        created = time.monotonic()
-        time.sleep(P / 2)
+        time.sleep(P / 2)  # part of the countdown passes before the peer comes and goes
+        # The emulator runs in this process, on the same monotonic clock: the timer is
+        # re-armed after this timestamp, so the purge cannot come sooner than P after it.
+        before_rearm = time.monotonic()
         peer_id, _, _ = rest.add_peer(room_id)
         rest.request("DELETE", f"/room/{room_id}/peer/{peer_id}")
-        rearmed = time.monotonic()
         client.until("room_deleted")
-        now = time.monotonic()
-        assert now - rearmed >= P - 0.01
-        assert now - created >= P * 1.5 - 0.02
+        assert time.monotonic() - before_rearm >= P
 
 
 def test_no_purge_when_not_configured(jellyfish_server: Any, rest: Rest) -> None:
@@ -153,11 +152,11 @@ def test_no_purge_when_not_configured(jellyfish_server: Any, rest: Rest) -> None
 def test_disconnect_purge_of_never_joined_peer(jellyfish_server: Any, rest: Rest) -> None:
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room(peerDisconnectedTimeout=D)
+        added = time.monotonic()  # the peer's timer is armed after this instant
         peer_id, _, _ = rest.add_peer(room_id)
-        added = time.monotonic()
         _kind, body = client.until("peer_deleted")[-1]
         assert body.peer_id == peer_id
-        assert time.monotonic() - added >= D - 0.01
+        assert time.monotonic() - added >= D
         assert rest.room(room_id)["peers"] == []
 
 
@@ -198,14 +197,13 @@ def test_disconnect_purge_with_peerless_purge(jellyfish_server: Any, rest: Rest)
         _, token, url = rest.add_peer(room_id)
         peer = FakePeer(url, token)
         client.until("peer_connected")
+        before_leaving = time.monotonic()  # same clock as the in-process emulator
         peer.close()
         client.until("peer_disconnected")
-        left = time.monotonic()
         client.until("peer_deleted")
-        deleted = time.monotonic()
-        assert deleted - left >= D - 0.01
+        assert time.monotonic() - before_leaving >= D
         client.until("room_deleted")
-        assert time.monotonic() - left >= 3 * D - 0.02  # D, then P = 2D re-armed at removal
+        assert time.monotonic() - before_leaving >= 3 * D  # D, then P = 2D re-armed at removal
         expected = ["room_created", "peer_added", "peer_connected", "peer_disconnected"]
         expected += ["peer_deleted", "room_deleted"]
         assert [hook.next_kind() for _ in expected] == expected
