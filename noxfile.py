@@ -64,6 +64,17 @@ def tests_all(session: nox.Session) -> None:
 
 
 @nox.session
+def tests_remote(session: nox.Session) -> None:
+    """The suite in real-server mode: JELLYFISH_ADDRESS points at an emulator in another process.
+
+    Proves that every integration test runs against a server it does not control (tests
+    that need the emulator's control API skip), as they would against a real Jellyfish.
+    """
+    _install_package(session, "test")
+    session.run("python", "tests/run_against_remote.py", *session.posargs)
+
+
+@nox.session
 @nox.parametrize("protobuf", PROTOBUF_BOUNDS)
 def tests_protobuf(session: nox.Session, protobuf: str) -> None:
     """The test suite on the lowest and the highest protobuf runtime we declare."""
