@@ -83,3 +83,20 @@ def test_v030_json_format() -> None:
         notification = json.loads(body)["notification"]
         message = ServerMessage.FromString(notification.encode("utf-8"))
         assert message.room_created.room_id == room_id
+
+
+def test_loopback_only_webhooks_never_leave_the_machine() -> None:
+    with (
+        JellyfishServer(webhook_loopback_only=True) as server,
+        Rest(server) as rest,
+        WebhookReceiver() as hook,
+    ):
+        port = hook.url.split(":")[2].split("/")[0]
+        # 0.0.0.0 is not a loopback address, yet it reaches this machine: were the filter
+        # broken, the receiver would get the notification (and nothing leaves the machine).
+        rest.create_room(webhookUrl=f"http://0.0.0.0:{port}/not-loopback")
+        rest.create_room(webhookUrl=hook.url.replace("127.0.0.1", "localhost"))
+        assert hook.next_kind() == "room_created"  # the localhost room's notification only
+        assert server.webhooks is not None
+        assert server.webhooks.failed == 1
+        assert hook.requests.empty()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
@@ -15,6 +16,20 @@ from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMe
 logger = logging.getLogger("jellyfish.testing")
 
 WebhookFormat = Literal["protobuf", "json"]
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` names this machine by a loopback address (no DNS lookup is made)."""
+    try:
+        host = httpx.URL(url).host
+    except (httpx.InvalidURL, ValueError):
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Subscriber(Protocol):
@@ -59,9 +74,15 @@ class Hub:
 class WebhookSender:
     """One sequential sender per node: no retries, 2xx is success, failures are logged."""
 
-    def __init__(self, body_format: WebhookFormat = "protobuf", timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        body_format: WebhookFormat = "protobuf",
+        timeout: float = 5.0,
+        loopback_only: bool = False,
+    ) -> None:
         self._format = body_format
         self._timeout = timeout
+        self._loopback_only = loopback_only
         self._send, self._receive = anyio.create_memory_object_stream[tuple[str, bytes]](math.inf)
         self.sent = 0
         self.failed = 0
@@ -98,6 +119,14 @@ class WebhookSender:
         timeout = httpx.Timeout(self._timeout, connect=connect)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
             async for url, body in self._receive:
+                if self._loopback_only and not is_loopback_url(url):
+                    self.failed += 1
+                    logger.warning(
+                        "Not sending webhook notification to %s: not a loopback address "
+                        "(webhook_loopback_only)",
+                        url,
+                    )
+                    continue
                 request = self._request(body)
                 if request is None:
                     self.failed += 1

@@ -106,6 +106,7 @@ class EmulatorNode:
         peer_token_max_age: float,
         git_commit: str,
         fractional_timeouts: bool,
+        webhook_loopback_only: bool,
     ) -> None:
         if webhook_format not in ("protobuf", "json"):
             raise ValueError("webhook_format must be 'protobuf' or 'json'")
@@ -120,6 +121,7 @@ class EmulatorNode:
         self._metrics_interval = metrics_interval
         self._webhook_format: WebhookFormat = webhook_format
         self._webhook_timeout = webhook_timeout
+        self._webhook_loopback_only = webhook_loopback_only
         self._flags = (webrtc_enabled, sip_enabled, recording_enabled)
         self._s3 = dict(s3_credentials) if s3_credentials is not None else None
         self._s3_prefix = s3_path_prefix
@@ -204,7 +206,9 @@ class EmulatorNode:
             s3_path_prefix=self._s3_prefix,
             allow_float_timeouts=self._fractional_timeouts,
         )
-        self.webhooks = WebhookSender(self._webhook_format, self._webhook_timeout)
+        self.webhooks = WebhookSender(
+            self._webhook_format, self._webhook_timeout, self._webhook_loopback_only
+        )
         signer = PeerTokenSigner(self._secret, self._max_age)
         return NodeCore(settings, scheduler, hub, self.webhooks, signer)
 
@@ -511,6 +515,7 @@ def _default_kwargs(
     peer_token_max_age: float,
     git_commit: str,
     fractional_timeouts: bool,
+    webhook_loopback_only: bool,
 ) -> dict[str, Any]:
     return dict(locals())
 
@@ -616,6 +621,10 @@ class JellyfishServer(EmulatorNode):
         fractional_timeouts: accept positive fractional seconds for ``peerlessPurgeTimeout``
             and ``peerDisconnectedTimeout`` (e.g. ``0.2``) so timer tests run fast. Off by
             default: like Jellyfish, only positive integers are accepted (``10.0`` is a 400).
+        webhook_loopback_only: send webhooks only to loopback URLs (``127.0.0.0/8``,
+            ``::1``, ``localhost``); others are dropped with a warning and counted in
+            ``webhooks.failed``, without a DNS lookup. Keeps test runs off the network
+            whatever webhook URLs they create rooms with (the pytest plugin turns it on).
     """
 
     def __init__(
@@ -639,6 +648,7 @@ class JellyfishServer(EmulatorNode):
         peer_token_max_age: float = DEFAULT_MAX_AGE,
         git_commit: str = "dev",
         fractional_timeouts: bool = False,
+        webhook_loopback_only: bool = False,
     ) -> None:
         self._owns_dir = resources_dir is None
         # an owned temporary directory is created on first use (start or resources_dir)
@@ -663,6 +673,7 @@ class JellyfishServer(EmulatorNode):
                 peer_token_max_age,
                 git_commit,
                 fractional_timeouts,
+                webhook_loopback_only,
             )
         )
         self._runtime: _Runtime | None = None

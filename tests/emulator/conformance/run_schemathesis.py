@@ -39,7 +39,7 @@ def main() -> int:
             config_file = Path(tmp) / f"{mode}.toml"
             config_file.write_text(config)
             # a fresh emulator per run: the negative run crashes rooms on purpose
-            with JellyfishServer(metrics_interval=3600) as server:
+            with JellyfishServer(metrics_interval=3600, webhook_loopback_only=True) as server:
                 command = [st, "--config-file", str(config_file), "run", str(SPEC)]
                 command += ["--url", server.http_url]
                 command += ["--header", f"Authorization: Bearer {server.token}"]
