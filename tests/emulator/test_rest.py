@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +13,7 @@ import httpx
 import pytest
 
 from jellyfish.testing import JellyfishServer
+from jellyfish.testing._asgi import playlist_has_part
 
 from .helpers import Rest
 
@@ -774,6 +777,18 @@ def test_recordings_and_recording_content(jellyfish_server: Any) -> None:
         assert (gone.status_code, error(gone)) == (404, "Recording not found")
 
 
+LL_PLAYLIST = """#EXTM3U
+#EXT-X-VERSION:6
+#EXT-X-TARGETDURATION:6
+#EXT-X-MEDIA-SEQUENCE:10
+#EXT-X-PART:DURATION=1.1,URI="muxed_segment_10_part_0.m4s"
+#EXT-X-PART:DURATION=1.1,URI="muxed_segment_10_part_1.m4s"
+#EXTINF:2.2,
+muxed_segment_10.m4s
+#EXT-X-PART:DURATION=1.1,URI="muxed_segment_11_part_0.m4s"
+"""
+
+
 @pytest.mark.emulator_only
 def test_hls_content(jellyfish_server: Any) -> None:
     url = jellyfish_server.http_url
@@ -784,15 +799,16 @@ def test_hls_content(jellyfish_server: Any) -> None:
         ]
         directory = jellyfish_server.hls_directory(room_id)
         assert directory == jellyfish_server.resources_dir / "temporary_hls" / room_id
-        (directory / "index.m3u8").write_bytes(b"main")
+        (directory / "index.m3u8").write_text(LL_PLAYLIST)
         (directory / "index_delta.m3u8").write_bytes(b"delta")
         (directory / "muxed_segment_1_part.m4s").write_bytes(b"part")
-        assert httpx.get(f"{url}/hls/{room_id}/index.m3u8").content == b"main"
+        assert httpx.get(f"{url}/hls/{room_id}/index.m3u8").text == LL_PLAYLIST
         assert httpx.get(f"{url}/hls/{room_id}/index.m3u8?_HLS_skip=YES").content == b"delta"
-        ll = httpx.get(f"{url}/hls/{room_id}/index.m3u8?_HLS_msn=1&_HLS_part=0")
-        assert (ll.status_code, ll.headers["content-type"]) == (
+        ll = httpx.get(f"{url}/hls/{room_id}/index.m3u8?_HLS_msn=11&_HLS_part=0")
+        assert (ll.status_code, ll.headers["content-type"], ll.text) == (
             200,
             "application/vnd.apple.mpegurl",
+            LL_PLAYLIST,
         )
         assert httpx.get(f"{url}/hls/{room_id}/muxed_segment_1_part.m4s").content == b"part"
         missing = httpx.get(f"{url}/hls/{room_id}/nope.m4s")
@@ -802,3 +818,43 @@ def test_hls_content(jellyfish_server: Any) -> None:
         assert httpx.get(f"{url}/hls/wrong-room/index.m3u8").status_code == 404
         rest.request("DELETE", f"/room/{room_id}/component/{component['id']}")
         assert httpx.get(f"{url}/hls/{room_id}/index.m3u8").status_code == 404
+
+
+@pytest.mark.emulator_only
+def test_ll_hls_blocking_playlist_request_waits_for_its_part(jellyfish_server: Any) -> None:
+    url = jellyfish_server.http_url
+    with Rest(jellyfish_server) as rest:
+        room_id, _ = rest.create_room(videoCodec="h264")
+        rest.request("POST", f"/room/{room_id}/component", json={"type": "hls"})
+        playlist = jellyfish_server.hls_directory(room_id) / "index.m3u8"
+        playlist.write_text(LL_PLAYLIST)
+        part_1 = f"{url}/hls/{room_id}/index.m3u8?_HLS_msn=11&_HLS_part=1"
+        with pytest.raises(httpx.ReadTimeout):  # held: no answer while the part is missing
+            httpx.get(part_1, timeout=httpx.Timeout(5, read=0.3))
+        answers: queue.Queue[httpx.Response] = queue.Queue()
+        waiting = threading.Thread(target=lambda: answers.put(httpx.get(part_1, timeout=30)))
+        waiting.start()
+        # Part 1 of segment 11 does not exist yet: the request is held until it appears,
+        # so its answer can only be the playlist written below.
+        updated = LL_PLAYLIST + '#EXT-X-PART:DURATION=1.1,URI="muxed_segment_11_part_1.m4s"\n'
+        playlist.write_text(updated)
+        waiting.join(30)
+        answer = answers.get(timeout=1)
+        assert (answer.status_code, answer.text) == (200, updated)
+
+
+@pytest.mark.emulator_only
+def test_ll_hls_blocking_request_errors(jellyfish_server: Any) -> None:
+    url = jellyfish_server.http_url
+    missing = httpx.get(f"{url}/hls/no-room/index.m3u8?_HLS_msn=1&_HLS_part=0")
+    assert (missing.status_code, error(missing)) == (404, "File not found")
+    garbage = httpx.get(f"{url}/hls/no-room/index.m3u8?_HLS_msn=x&_HLS_part=0")
+    assert garbage.status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("msn", "part", "listed"),
+    [(9, 5, True), (10, 0, True), (10, 7, True), (11, 0, True), (11, 1, False), (12, 0, False)],
+)
+def test_playlist_has_part(msn: int, part: int, listed: bool) -> None:
+    assert playlist_has_part(LL_PLAYLIST, msn, part) is listed

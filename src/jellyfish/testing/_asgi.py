@@ -40,6 +40,8 @@ _JSON_HEADERS = {
     "cache-control": "max-age=0, private, must-revalidate",
 }
 _M3U8 = "application/vnd.apple.mpegurl"
+# How often a held LL-HLS playlist request looks at the playlist file again.
+_BLOCKING_PLAYLIST_POLL_SECONDS = 0.02
 
 CreateRoom = Callable[[NodeCore, RoomConfig], tuple[Room, str]]
 
@@ -156,7 +158,7 @@ class NodeApp:
         method = "GET" if request.method == "HEAD" else request.method
         # Routes that need no auth.
         if method == "GET" and len(segments) == 3 and segments[0] == "hls":
-            return self._hls_content(request, segments[1], segments[2])
+            return await self._hls_content(request, segments[1], segments[2])
         if method == "GET" and len(segments) == 3 and segments[0] == "recording":
             return self._recording_content(segments[1], segments[2])
         route = self._route(method, segments)
@@ -320,16 +322,19 @@ class NodeApp:
             raise ApiError(404, "File not found")
         return self._file(path)
 
-    def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
+    async def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
         query = request.query_params
         if "_HLS_skip" in query and filename.endswith(".m3u8"):
             filename = filename[: -len(".m3u8")] + "_delta.m3u8"
         if "_HLS_msn" in query and "_HLS_part" in query:
             try:
-                int(query["_HLS_msn"])
-                int(query["_HLS_part"])
+                msn, part = int(query["_HLS_msn"]), int(query["_HLS_part"])
             except ValueError:
                 raise Crash("_HLS_msn/_HLS_part are not integers") from None
+            return await self._blocking_playlist(room_id, filename, msn, part)
+        return self._hls_file(room_id, filename)
+
+    def _hls_file(self, room_id: str, filename: str) -> Response:
         directory = self.core.hls_output_dir(room_id)
         if directory is None:
             raise ApiError(404, "File not found")
@@ -339,6 +344,54 @@ class NodeApp:
         if not os.path.isfile(path):
             raise ApiError(404, "File not found")
         return self._file(path)
+
+    async def _blocking_playlist(
+        self, room_id: str, filename: str, msn: int, part: int
+    ) -> Response:
+        """Answer an LL-HLS blocking playlist request (§2.13) once it can be answered.
+
+        The request is held, without a timeout, until the playlist lists part ``part`` of
+        segment ``msn``; any error is 404 ``File not found``. The real server watches its
+        in-memory playlist; the emulator watches the playlist file in the room's HLS
+        directory, which tests (or the control API) write.
+        """
+        while True:
+            directory = self.core.hls_output_dir(room_id)
+            path = None if directory is None else _inside(directory, filename)
+            if path is None:
+                raise ApiError(404, "File not found")
+            try:
+                playlist = await anyio.Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                playlist = ""
+            if playlist_has_part(playlist, msn, part):
+                return Response(playlist, status_code=200, headers={"content-type": _M3U8})
+            await anyio.sleep(_BLOCKING_PLAYLIST_POLL_SECONDS)
+
+
+def playlist_has_part(playlist: str, msn: int, part: int) -> bool:
+    """Whether an LL-HLS media playlist lists part ``part`` of media segment ``msn``.
+
+    A complete segment (its ``#EXTINF`` has been written) has all its parts; the segment
+    being written has the ``#EXT-X-PART`` tags listed after the previous segment.
+    """
+    sequence = 0
+    complete_segments = 0
+    open_segment_parts = 0
+    for raw_line in playlist.splitlines():
+        line = raw_line.strip()
+        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            try:
+                sequence = int(line.partition(":")[2])
+            except ValueError:
+                return False
+        elif line.startswith("#EXT-X-PART:"):
+            open_segment_parts += 1
+        elif line.startswith("#EXTINF:"):
+            complete_segments += 1
+            open_segment_parts = 0
+    open_msn = sequence + complete_segments
+    return msn < open_msn or (msn == open_msn and part < open_segment_parts)
 
 
 # --- WebSockets ----------------------------------------------------------------------------
