@@ -585,7 +585,46 @@ class _Runtime(AbstractContextManager["_Runtime"]):
         self.close()
 
 
-class JellyfishServer(EmulatorNode):
+Started = TypeVar("Started", bound="_StartStop")
+
+
+class _StartStop:
+    """``with`` / ``async with`` around ``start()`` and ``stop()``.
+
+    The async forms run them in a worker thread: the emulator lives in a thread of its own,
+    and starting or stopping it blocks until that thread has done so.
+    """
+
+    def start(self: Started) -> Started:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: Started) -> Started:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self: Started) -> Started:
+        return await anyio.to_thread.run_sync(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await anyio.to_thread.run_sync(self.stop)
+
+
+class JellyfishServer(EmulatorNode, _StartStop):
     """An in-process Jellyfish v0.5.0 control plane, for tests and local development.
 
     REST, server and peer WebSockets, notifications, webhooks, timers and metrics.
@@ -730,30 +769,8 @@ class JellyfishServer(EmulatorNode):
         """
         return self._call(lambda: self._abort_connections(SERVER_WS_PATH))
 
-    def __enter__(self) -> JellyfishServer:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> JellyfishServer:
-        return await anyio.to_thread.run_sync(self.start)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await anyio.to_thread.run_sync(self.stop)
-
-
-class JellyfishCluster:
+class JellyfishCluster(_StartStop):
     """N emulated Jellyfish nodes in one process (``JF_DIST_ENABLED=true``).
 
     ``POST /room`` on any node places the room by the §2.3 rule (fewest forwarded tracks,
@@ -801,25 +818,3 @@ class JellyfishCluster:
         if runtime is not None:
             runtime.close()
         shutil.rmtree(self._owned_dir, ignore_errors=True)
-
-    def __enter__(self) -> JellyfishCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> JellyfishCluster:
-        return await anyio.to_thread.run_sync(self.start)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await anyio.to_thread.run_sync(self.stop)
