@@ -7,6 +7,8 @@ WebSocket framing is websocket-client; the notification protocol is
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import socket
 import ssl
 import struct
@@ -37,6 +39,8 @@ _METRICS_REPORT = ServerMessage.MetricsReport
 _OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
 _OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
 _OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
+# While connecting, how often the notifier looks whether close() was called (seconds).
+_CLOSE_CHECK = 0.05
 
 
 class _Closing(Exception):
@@ -97,6 +101,7 @@ class BlockingNotifier(NotifierBase):
         self._failure: NotifierError | None = None
         self._connected = False
         self._ws: websocket.WebSocket | None = None
+        self._connecting: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._loop_thread: threading.Thread | None = None
@@ -236,7 +241,11 @@ class BlockingNotifier(NotifierBase):
             self._closing = True
             self._stop.set()
             ws = self._ws
+            connecting = self._connecting
             self._condition.notify_all()
+        if connecting is not None:  # ends a blocked TLS handshake or WebSocket upgrade
+            with contextlib.suppress(OSError):
+                connecting.shutdown(socket.SHUT_RDWR)
         sock = ws.sock if ws is not None else None
         if sock is not None and threading.current_thread() is not self._loop_thread:
             # wakes the receive loop's blocking recv (it then sends a close frame)
@@ -326,24 +335,42 @@ class BlockingNotifier(NotifierBase):
 
     def _run_connection(self) -> None:
         timeouts = self._timeouts
-        sslopt: dict[str, Any] | None = None
-        if self._secure:
-            sslopt = {"context": self._ssl_context or ssl.create_default_context()}
+        deadline = time.monotonic() + timeouts.connect
+        sock = self._open_socket(deadline)
+        with self._condition:
+            if self._closing:
+                sock.close()
+                raise _Closing
+            self._connecting = sock  # close() shuts it down to end the TLS/upgrade phase
         try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            if self._secure:
+                context = self._ssl_context or ssl.create_default_context()
+                sock = context.wrap_socket(sock, server_hostname=self._host)
+                self._connecting = sock
             ws = websocket.create_connection(
                 self._url,
-                timeout=timeouts.connect,
+                timeout=max(deadline - time.monotonic(), 0.001),
+                socket=sock,
                 enable_multithread=True,
                 suppress_origin=True,
                 skip_utf8_validation=True,
-                sslopt=sslopt,
             )
-        except websocket.WebSocketTimeoutException:
+        except (TimeoutError, websocket.WebSocketTimeoutException):
+            sock.close()
             raise NotifierTimeoutError(f"timed out connecting to {self.url}") from None
         except websocket.WebSocketBadStatusException as error:
+            sock.close()
             raise NotifierClosedError(
                 f"the server refused the WebSocket upgrade (HTTP {error.status_code})"
             ) from None
+        except BaseException:
+            sock.close()
+            if self._closing:
+                raise _Closing from None
+            raise
+        finally:
+            self._connecting = None
         try:
             with self._condition:
                 if self._closing:
@@ -365,6 +392,43 @@ class BlockingNotifier(NotifierBase):
             except Exception:
                 logger.debug("error while closing the WebSocket", exc_info=True)
             ws.shutdown()  # type: ignore[no-untyped-call]
+
+    def _open_socket(self, deadline: float) -> socket.socket:
+        """A TCP connection to the server that :meth:`close` can interrupt.
+
+        The connect runs non-blocking and is watched in short slices, so a close() during a
+        connect to an unreachable host returns promptly and leaves no thread behind.
+        """
+        last_error: OSError | None = None
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            self._host, self._port, type=socket.SOCK_STREAM
+        ):
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setblocking(False)
+                sock.connect_ex(address)
+                while True:
+                    if self._closing:
+                        raise _Closing
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise NotifierTimeoutError(f"timed out connecting to {self.url}")
+                    _, writable, _ = select.select([], [sock], [], min(remaining, _CLOSE_CHECK))
+                    if writable:
+                        break
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if error:
+                    raise OSError(error, os.strerror(error))
+                sock.setblocking(True)
+                return sock
+            except OSError as error:
+                sock.close()
+                last_error = error
+            except BaseException:
+                sock.close()
+                raise
+        raise NotifierClosedError(f"connection to {self.url} failed: {last_error!r}")
 
     def _receive_loop(self, ws: websocket.WebSocket) -> None:
         protocol = self._protocol
