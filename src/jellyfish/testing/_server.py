@@ -496,30 +496,6 @@ class EmulatorNode:
         return self._call(lambda: list(self._node().rooms))
 
 
-def _default_kwargs(
-    token: str,
-    host: str,
-    port: int,
-    external_address: str | None,
-    resources_dir: str,
-    heartbeat_interval: float,
-    metrics_interval: float,
-    webhook_format: WebhookFormat,
-    webhook_timeout: float,
-    webrtc_enabled: bool,
-    sip_enabled: bool,
-    recording_enabled: bool,
-    s3_credentials: Mapping[str, str] | None,
-    s3_path_prefix: str | None,
-    secret_key_base: str | bytes | None,
-    peer_token_max_age: float,
-    git_commit: str,
-    fractional_timeouts: bool,
-    webhook_loopback_only: bool,
-) -> dict[str, Any]:
-    return dict(locals())
-
-
 class _Runtime(AbstractContextManager["_Runtime"]):
     """The event-loop thread (asyncio, via an anyio blocking portal) hosting the nodes."""
 
@@ -693,27 +669,25 @@ class JellyfishServer(EmulatorNode, _StartStop):
         # an owned temporary directory is created on first use (start or resources_dir)
         directory = "" if resources_dir is None else os.path.abspath(os.fspath(resources_dir))
         super().__init__(
-            **_default_kwargs(
-                token,
-                host,
-                port,
-                external_address,
-                directory,
-                heartbeat_interval,
-                metrics_interval,
-                webhook_format,
-                webhook_timeout,
-                webrtc_enabled,
-                sip_enabled,
-                recording_enabled,
-                s3_credentials,
-                s3_path_prefix,
-                secret_key_base,
-                peer_token_max_age,
-                git_commit,
-                fractional_timeouts,
-                webhook_loopback_only,
-            )
+            token=token,
+            host=host,
+            port=port,
+            external_address=external_address,
+            resources_dir=directory,
+            heartbeat_interval=heartbeat_interval,
+            metrics_interval=metrics_interval,
+            webhook_format=webhook_format,
+            webhook_timeout=webhook_timeout,
+            webrtc_enabled=webrtc_enabled,
+            sip_enabled=sip_enabled,
+            recording_enabled=recording_enabled,
+            s3_credentials=s3_credentials,
+            s3_path_prefix=s3_path_prefix,
+            secret_key_base=secret_key_base,
+            peer_token_max_age=peer_token_max_age,
+            git_commit=git_commit,
+            fractional_timeouts=fractional_timeouts,
+            webhook_loopback_only=webhook_loopback_only,
         )
         self._runtime: _Runtime | None = None
 
