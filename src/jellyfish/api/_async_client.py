@@ -23,6 +23,7 @@ from jellyfish.api._base_api import (
     Settings,
     Timeout,
     VerifyTypes,
+    build_request,
     check_address,
     http_error,
     ssl_verify,
@@ -161,36 +162,6 @@ class AsyncClient:
 
     # ------------------------------------------------------------------ sending
 
-    def _request(
-        self,
-        client: httpx.AsyncClient,
-        call: Call[T],
-        url: str,
-        call_timeout: CallTimeout,
-        request_timeout: Timeout,
-    ) -> httpx.Request:
-        if self._owns_client:
-            # Our client carries the auth and User-Agent headers and the default timeout.
-            request = client.build_request(
-                call.method,
-                url,
-                json=call.json,
-                params=call.params,
-                headers=call.headers,
-                timeout=httpx.USE_CLIENT_DEFAULT if call_timeout is DEFAULT else request_timeout,
-            )
-            if not call.auth:
-                del request.headers["Authorization"]
-            return request
-        return client.build_request(
-            call.method,
-            url,
-            json=call.json,
-            params=call.params,
-            headers=call.headers_for(self._settings),
-            timeout=request_timeout,
-        )
-
     async def _send(
         self, call: Call[T], call_timeout: CallTimeout = DEFAULT, node: str | None = None
     ) -> T:
@@ -198,7 +169,9 @@ class AsyncClient:
         address = node if node is not None else await self._address(call, call_timeout)
         url = self._base_url(address) + call.path
         request_timeout = self._settings.request_timeout(call_timeout)
-        request = self._request(client, call, url, call_timeout, request_timeout)
+        request = build_request(
+            client, call, url, self._settings, self._owns_client, call_timeout, request_timeout
+        )
         try:
             response = await client.send(request)
         except httpx.RequestError as exc:
@@ -212,7 +185,9 @@ class AsyncClient:
         client = self._client()
         url = self._base_url(await self._address(call, call_timeout)) + call.path
         request_timeout = self._settings.request_timeout(call_timeout)
-        request = self._request(client, call, url, call_timeout, request_timeout)
+        request = build_request(
+            client, call, url, self._settings, self._owns_client, call_timeout, request_timeout
+        )
         try:
             response = await client.send(request, stream=True)
         except httpx.RequestError as exc:

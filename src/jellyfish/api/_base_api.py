@@ -297,6 +297,39 @@ class Call(Generic[T]):
             ) from exc
 
 
+def build_request(
+    client: httpx.Client | httpx.AsyncClient,
+    call: Call[T],
+    url: str,
+    settings: Settings,
+    owns_client: bool,
+    call_timeout: CallTimeout,
+    request_timeout: Timeout,
+) -> httpx.Request:
+    """The ``httpx.Request`` for ``call`` (the same for the blocking and the async client)."""
+    if owns_client:
+        # Our client carries the auth and User-Agent headers and the default timeout.
+        request = client.build_request(
+            call.method,
+            url,
+            json=call.json,
+            params=call.params,
+            headers=call.headers,
+            timeout=httpx.USE_CLIENT_DEFAULT if call_timeout is DEFAULT else request_timeout,
+        )
+        if not call.auth:
+            del request.headers["Authorization"]
+        return request
+    return client.build_request(
+        call.method,
+        url,
+        json=call.json,
+        params=call.params,
+        headers=call.headers_for(settings),
+        timeout=request_timeout,
+    )
+
+
 def no_body(method: str, path: str, **kwargs: Any) -> Call[None]:
     """A call whose answer (204, or 201 with a text body) carries nothing to return."""
     return Call(method, path, _no_body, **kwargs)
