@@ -129,6 +129,10 @@ class TransportError(JellyfishError):
 
     def __init__(self, message: str, url: str = ""):
         super().__init__(message, url)
+        if isinstance(self, OSError):
+            # OSError reads two arguments as (errno, strerror); ours are (message, url).
+            self.errno = None
+            self.strerror = message
 
     @property
     def message(self) -> str:
@@ -144,12 +148,19 @@ class TransportError(JellyfishError):
         return f"{self.message} ({self.url})" if self.url else self.message
 
 
-class ConnectionFailedError(TransportError):
-    """The connection could not be made, or broke (refused, reset, DNS failure)."""
+class ConnectionFailedError(TransportError, ConnectionError):
+    """The connection could not be made, or broke (refused, reset, DNS failure).
+
+    Raised by the REST clients and by the notifiers alike; also a builtin
+    ``ConnectionError``.
+    """
 
 
-class RequestTimeoutError(TransportError):
-    """The server did not answer in time. A write may still have been applied."""
+class RequestTimeoutError(TransportError, TimeoutError):
+    """The server did not answer a REST call in time. A write may still have been applied.
+
+    Also a builtin ``TimeoutError``.
+    """
 
 
 class TLSError(TransportError):
@@ -185,16 +196,22 @@ class NotifierError(JellyfishError):
     """The server notification WebSocket failed."""
 
 
-class InvalidTokenError(NotifierError):
-    """The server rejected the server API token (close 1000 ``invalid token``). Final."""
+class InvalidTokenError(NotifierError, RuntimeError):
+    """The server rejected the server API token (close 1000 ``invalid token``). Final.
+
+    Also a ``RuntimeError``, which is what jellyfish-server-sdk 0.4.0 raised for a bad
+    token, so ``except RuntimeError:`` keeps working.
+    """
 
 
 class ProtocolError(NotifierError):
     """The server broke the notification protocol (e.g. an unexpected handshake reply)."""
 
 
-class NotifierTimeoutError(NotifierError):
+class NotifierTimeoutError(NotifierError, TimeoutError):
     """The server did not answer in time; the connection is considered dead. Retryable.
+
+    Also a builtin ``TimeoutError``.
 
     Raised for a missing WebSocket upgrade, ``authenticated``, ``subscribe_response`` or
     answer to a ping within the notifier's :class:`jellyfish.Timeouts`.

@@ -335,14 +335,12 @@ class Notifier(NotifierBase):
                 await self._run_connection()
             except _Closing:
                 return
-            except OSError as error:
-                failure: NotifierError = NotifierClosedError(
-                    f"connection to {self.url} failed: {error!r}"
-                )
-                retryable = True
             except NotifierError as error:
-                failure = error
+                failure: NotifierError = error
                 retryable = isinstance(error, NotifierClosedError | NotifierTimeoutError)
+            except OSError as error:
+                failure = NotifierClosedError(f"connection to {self.url} failed: {error!r}")
+                retryable = True
             else:  # pragma: no cover - _run_connection only ends by raising
                 return
             finally:
