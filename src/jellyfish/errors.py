@@ -131,8 +131,9 @@ class TransportError(JellyfishError):
         super().__init__(message, url)
         if isinstance(self, OSError):
             # OSError reads two arguments as (errno, strerror); ours are (message, url).
-            self.errno = None
-            self.strerror = message
+            os_error: OSError = self
+            os_error.errno = None
+            os_error.strerror = message
 
     @property
     def message(self) -> str:
