@@ -402,7 +402,10 @@ def test_closed_api_refuses_calls() -> None:
 @pytest.mark.anyio
 async def test_closed_async_api_refuses_calls() -> None:
     api = AsyncRoomApi(refused_address())
+    assert not api.closed
     await api.aclose()
+    await api.aclose()
+    assert api.closed
     with pytest.raises(RuntimeError, match="closed"):
         await api.get_all_rooms()
 
