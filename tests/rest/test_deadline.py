@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 
 import httpx
 import pytest
@@ -32,8 +32,11 @@ STATUS_LINE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 
 
 @contextmanager
-def dripping_server(prefix: bytes, drip: bytes) -> Iterator[str]:
-    """Answer every request with ``prefix`` at once, then ``drip`` one byte at a time."""
+def dripping_server(prefix: bytes, drip: bytes, then_close: bool = False) -> Iterator[str]:
+    """Answer every request with ``prefix`` at once, then ``drip`` one byte at a time.
+
+    Then hang up (``then_close``) or keep the connection open without sending anything.
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
     threads: list[threading.Thread] = []
@@ -46,7 +49,8 @@ def dripping_server(prefix: bytes, drip: bytes) -> Iterator[str]:
                 if stop.wait(DRIP_INTERVAL):
                     return
                 conn.sendall(bytes([byte]))
-            stop.wait()  # stop sending, keep the connection: the client must give up
+            if not then_close:
+                stop.wait()  # stop sending, keep the connection: the client must give up
 
     def accept() -> None:
         while True:
@@ -195,29 +199,9 @@ TRUNCATED = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Lengt
 UNDECODABLE = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nabcde"
 
 
-@contextmanager
-def one_shot_server(answer: bytes) -> Iterator[str]:
+def one_shot_server(answer: bytes) -> AbstractContextManager[str]:
     """Answer each request with ``answer``, then close the connection."""
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn, suppress(OSError):
-                conn.recv(65536)
-                conn.sendall(answer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
-        listener.close()
-        thread.join(5)
+    return dripping_server(answer, b"", then_close=True)
 
 
 BROKEN_BODIES = [

@@ -224,6 +224,7 @@ PICKLED: list[JellyfishError] = [
     RequestTimeoutError("no answer within 1 s (timeout)", "http://127.0.0.1:1/room"),
     TLSError("TLS failure", "https://127.0.0.1:1/room"),
     DecodeError("GET /room: unexpected response body", b"garbage"),
+    DecodeError("GET /room: truncated body (status 200)", b'{"data":', 200),
 ]
 
 
