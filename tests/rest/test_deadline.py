@@ -91,6 +91,20 @@ def test_dripping_answer_ends_at_the_deadline(drip: tuple[bytes, bytes]) -> None
     assert f"{DEADLINE:g} s" in info.value.message
 
 
+def test_deadline_holds_through_a_proxy_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with dripping_server(*SLOW_BODY) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://{proxy}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with RoomApi("jellyfish.invalid:5002", timeout=DEADLINE) as api:
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError):
+                api.get_all_rooms()
+            assert time.monotonic() - started < ENDS_BEFORE
+
+
 def test_per_call_timeout_is_a_deadline_too() -> None:
     with dripping_server(*SLOW_BODY) as address, RecordingApi(address) as api:
         started = time.monotonic()

@@ -110,15 +110,19 @@ def new_http_client(settings: Settings, owner: object) -> httpx.Client:
     0.4.0 code never closes its ``RoomApi`` (0.4.0 had no ``close()``); when such an
     object is garbage-collected, its pool is closed instead of leaking sockets.
     """
-    transport = httpx.HTTPTransport(verify=settings.verify)
-    pool = transport._pool
-    pool._network_backend = _DeadlineBackend(pool._network_backend)
     client = httpx.Client(
-        transport=transport,
         timeout=settings.timeout,
+        verify=settings.verify,
         headers=settings.auth_headers,
         follow_redirects=False,
     )
+    # httpx builds one pool per transport: the direct one and one per proxy taken from the
+    # environment (HTTP_PROXY, ...). Each gets the deadline (httpx offers no public hook).
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
     weakref.finalize(owner, client.close)
     return client
 
