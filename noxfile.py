@@ -43,6 +43,14 @@ def generate(session: nox.Session) -> None:
 
 
 @nox.session
+def unasync(session: nox.Session) -> None:
+    """Generate the blocking REST modules from their async sources; `-- --check` only compares."""
+    ruff = [r for r in nox.project.dependency_groups(PYPROJECT, "lint") if r.startswith("ruff")]
+    session.install(*ruff)
+    session.run("python", "codegen/unasync_rest.py", *session.posargs)
+
+
+@nox.session
 def codegen_tests(session: nox.Session) -> None:
     """Tests of the generation pipeline (corrections, drift check, spec changes)."""
     session.install("-r", "codegen/requirements.txt", "pytest>=8.3,<10", "mypy>=1.13,<3")

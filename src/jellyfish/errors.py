@@ -174,10 +174,12 @@ class DecodeError(JellyfishError):
     Attributes:
         message: what is wrong.
         data: the offending bytes (possibly truncated to 1 KiB).
+        status_code: for a REST answer, the (2xx) HTTP status that came with the body;
+            0 for notification bytes.
     """
 
-    def __init__(self, message: str, data: bytes = b""):
-        super().__init__(message, bytes(data[:1024]))
+    def __init__(self, message: str, data: bytes = b"", status_code: int = 0):
+        super().__init__(message, bytes(data[:1024]), status_code)
 
     @property
     def message(self) -> str:
@@ -188,6 +190,11 @@ class DecodeError(JellyfishError):
     def data(self) -> bytes:
         """The first KiB of the offending bytes."""
         return bytes(self.args[1])
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the REST answer whose body this is (0 if not a REST answer)."""
+        return int(self.args[2]) if len(self.args) > 2 else 0
 
     def __str__(self) -> str:
         return self.message

@@ -443,19 +443,70 @@ def test_0_4_0_signatures_are_kept(key: tuple[type, str], legacy: list[str]) -> 
     parameters = list(inspect.signature(getattr(cls, method)).parameters.values())
     assert [p.name for p in parameters[: len(legacy)]] == legacy
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[len(legacy) :])
-    defaults = {
-        "server_address": "localhost:5002",
-        "server_api_token": "development",
-        "secure": False,
-    }
     for parameter in parameters:
-        if parameter.name in defaults:
-            assert parameter.default == defaults[parameter.name]
+        if parameter.name in ("server_address", "server_api_token", "secure"):
+            # None: the environment, else 0.4.0's default (test_settings_from_environment).
+            assert parameter.default is None
 
 
-def test_repr_hides_the_token() -> None:
-    with RoomApi("jf:5002", "s3cret", secure=True) as api:
-        assert repr(api) == "RoomApi(server_address='jf:5002', secure=True, timeout=10.0)"
+@pytest.mark.parametrize("api_class", [RoomApi, RecordingApi, AsyncRoomApi, AsyncRecordingApi])
+def test_without_arguments_the_0_4_0_defaults_apply(
+    api_class: type[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("JELLYFISH_ADDRESS", "JELLYFISH_TOKEN", "JELLYFISH_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    api = api_class()
+    assert api.server_address == "localhost:5002"
+    assert api._settings.auth_headers["Authorization"] == "Bearer development"
+    assert api._settings.base_url(api.server_address) == "http://localhost:5002"
+
+
+@pytest.mark.parametrize("api_class", [RoomApi, RecordingApi, AsyncRoomApi, AsyncRecordingApi])
+def test_settings_from_environment(api_class: type[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Explicit argument > JELLYFISH_* > 0.4.0's defaults, for each setting on its own."""
+    monkeypatch.setenv("JELLYFISH_ADDRESS", "env-host:4000")
+    monkeypatch.setenv("JELLYFISH_TOKEN", "env-token")
+    monkeypatch.setenv("JELLYFISH_SECURE", "true")
+    api = api_class()
+    assert api.server_address == "env-host:4000"
+    assert api._settings.auth_headers["Authorization"] == "Bearer env-token"
+    assert api._settings.base_url(api.server_address) == "https://env-host:4000"
+    api = api_class("arg-host:5000", "arg-token", False)
+    assert api.server_address == "arg-host:5000"
+    assert api._settings.auth_headers["Authorization"] == "Bearer arg-token"
+    assert api._settings.base_url(api.server_address) == "http://arg-host:5000"
+    monkeypatch.setenv("JELLYFISH_SECURE", "maybe")
+    with pytest.raises(ValueError, match="JELLYFISH_SECURE"):
+        api_class()
+
+
+def test_env_configured_client_reaches_the_server(
+    server: StubServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JELLYFISH_ADDRESS", server.address)
+    monkeypatch.setenv("JELLYFISH_TOKEN", "from-env")
+    monkeypatch.delenv("JELLYFISH_SECURE", raising=False)
+    with RoomApi() as api:
+        assert api.get_room("r1").id == "r1"
+    assert server.requests[-1][3]["authorization"] == "Bearer from-env"
+
+
+def test_repr_shows_address_and_state_never_the_token() -> None:
+    api = RoomApi("jf:5002", "s3cret", secure=True)
+    assert repr(api) == (
+        "RoomApi(server_address='jf:5002', secure=True, timeout=10.0, state='open')"
+    )
+    api.close()
+    assert repr(api) == (
+        "RoomApi(server_address='jf:5002', secure=True, timeout=10.0, state='closed')"
+    )
+    assert api.closed
+    recordings = AsyncRecordingApi("jf:5002", "s3cret", timeout=None)
+    assert repr(recordings) == (
+        "AsyncRecordingApi(server_address='jf:5002', secure=False, timeout=None, state='open')"
+    )
+    for shown in (api, recordings, api._settings, recordings._settings):
+        assert "s3cret" not in repr(shown)
 
 
 def test_async_api_moves_to_a_new_event_loop(server: StubServer) -> None:

@@ -224,6 +224,7 @@ PICKLED: list[JellyfishError] = [
     RequestTimeoutError("no answer within 1 s (timeout)", "http://127.0.0.1:1/room"),
     TLSError("TLS failure", "https://127.0.0.1:1/room"),
     DecodeError("GET /room: unexpected response body", b"garbage"),
+    DecodeError("GET /room: truncated body (status 200)", b'{"data":', 200),
 ]
 
 
@@ -402,7 +403,10 @@ def test_closed_api_refuses_calls() -> None:
 @pytest.mark.anyio
 async def test_closed_async_api_refuses_calls() -> None:
     api = AsyncRoomApi(refused_address())
+    assert not api.closed
     await api.aclose()
+    await api.aclose()
+    assert api.closed
     with pytest.raises(RuntimeError, match="closed"):
         await api.get_all_rooms()
 

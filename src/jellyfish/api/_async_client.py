@@ -1,17 +1,22 @@
-"""The anyio transport shared by :class:`AsyncRoomApi` and :class:`AsyncRecordingApi`."""
+"""The transport of the API objects: one pooled httpx client, deadlines, routing.
+
+Written once, as async code: ``codegen/unasync_rest.py`` (``nox -s unasync``) generates the
+blocking module from the async one. What the two cannot share lives in the ``*_io`` modules.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import TypeVar
 
-import anyio
-import anyio.lowlevel
 import httpx
 
 from jellyfish._openapi_client.models import HealthReport
+from jellyfish._settings import resolve_settings
+from jellyfish.api import _async_io as _io
 from jellyfish.api import _calls
 from jellyfish.api._base_api import (
     DEFAULT,
@@ -25,69 +30,82 @@ from jellyfish.api._base_api import (
     VerifyTypes,
     build_request,
     check_address,
+    deadline_seconds,
+    distribution_enabled,
     http_error,
     ssl_verify,
     transport_error,
 )
-from jellyfish.api._sync_client import distribution_enabled
 from jellyfish.errors import HTTPError
 
 T = TypeVar("T")
 Self = TypeVar("Self", bound="AsyncClient")
 
 
-def _event_loop() -> object:
-    """An identity for the running event loop (asyncio loop or trio token)."""
-    current_token = getattr(anyio.lowlevel, "current_token", None)
-    if current_token is None:  # anyio < 4.11: cannot tell loops apart
-        return None
-    return current_token().native_token
-
-
 class AsyncClient:
     """Connection handling of the async API objects (one pooled ``httpx.AsyncClient``).
 
-    The ``httpx.AsyncClient`` is created lazily, inside the running event loop, by the
-    first call; if a later call runs in a different event loop (e.g. a second
-    ``asyncio.run``), a fresh client is created for it. Works on asyncio and trio.
+    The pool is created lazily by the first call, inside the running event loop; a call
+    from a different event loop (a second ``asyncio.run``) gets a fresh pool.
     """
 
     def __init__(
         self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
+        server_address: str | None = None,
+        server_api_token: str | None = None,
+        secure: bool | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT_SECONDS,
         verify: VerifyTypes = True,
         http_client: httpx.AsyncClient | None = None,
         cluster_routing: ClusterRouting = "auto",
     ) -> None:
+        """Connect to the Jellyfish at ``server_address``.
+
+        Args:
+            server_address: ``host:port`` of the Jellyfish (no scheme). Default: the
+                ``JELLYFISH_ADDRESS`` environment variable, else ``"localhost:5002"``.
+            server_api_token: the server API token (``JF_SERVER_API_TOKEN``). Default:
+                ``JELLYFISH_TOKEN``, else ``"development"``.
+            secure: ``True`` for https, ``False`` for http. Default: ``JELLYFISH_SECURE``
+                (``true``/``false``), else ``False``.
+            timeout: seconds each call may take in total (default 10), ``None`` for no
+                limit, or an ``httpx.Timeout`` to limit each network operation instead.
+                Any call can override it with ``timeout=``.
+            verify: TLS certificate verification: ``True`` (httpx's certifi CAs), ``False``,
+                a CA bundle path, or an ``ssl.SSLContext``.
+            http_client: an ``httpx.AsyncClient`` to send requests with. It is used as given
+                (its timeout is overridden per call) and is **not** closed by
+                :meth:`aclose`; ``verify`` does not apply to it.
+            cluster_routing: ``"auto"`` (default) routes room calls to the room's node when
+                the server reports a cluster; ``True`` always, ``False`` never. Calls that
+                are not about a room (recordings, health) always go to ``server_address``.
+
+        Raises:
+            ValueError: an argument (or ``JELLYFISH_SECURE``) that cannot be right.
+        """
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ValueError(
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
-        self._settings = Settings(
-            server_address=server_address,
-            server_api_token=server_api_token,
-            secure=secure,
-            timeout=timeout,
-            verify=ssl_verify(verify),
-            cluster_routing=cluster_routing,
-        )
-        self._router = Router(server_address, cluster_routing)
+        connection = resolve_settings(server_address, server_api_token, secure)
+        self._settings = Settings(connection, timeout, ssl_verify(verify), cluster_routing)
+        self._router = Router(connection.server_address, cluster_routing)
         self._http_client = http_client
         self._owns_client = http_client is None
         self._loop: object = None
         self._closed = False
+        self._lock = threading.Lock()
         self._base_urls: dict[str, str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
     def __repr__(self) -> str:
+        settings = self._settings
         return (
-            f"{type(self).__name__}(server_address={self._settings.server_address!r}, "
-            f"secure={self._settings.secure!r}, timeout={self._settings.timeout!r})"
+            f"{type(self).__name__}(server_address={settings.server_address!r}, "
+            f"secure={settings.secure!r}, timeout={settings.timeout!r}, "
+            f"state={'closed' if self._closed else 'open'!r})"
         )
 
     @property
@@ -100,13 +118,19 @@ class AsyncClient:
         """The timeout of every call that does not pass its own ``timeout=``."""
         return self._settings.timeout
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has been called (a closed object refuses calls)."""
+        return self._closed
+
     async def aclose(self) -> None:
         """Close the connection pool (not an injected ``http_client``). Idempotent.
 
         Calls made after ``aclose()`` raise ``RuntimeError``.
         """
-        self._closed = True
-        client, self._http_client = self._http_client, None
+        with self._lock:
+            self._closed = True
+            client, self._http_client = self._http_client, None
         if client is not None and self._owns_client:
             await client.aclose()
 
@@ -125,20 +149,18 @@ class AsyncClient:
         if self._closed:
             raise RuntimeError(f"this {type(self).__name__} is closed")
         client = self._http_client
-        if not self._owns_client and client is not None:
+        if client is not None and (not self._owns_client or self._loop is _io.current_loop()):
             return client
-        loop = _event_loop()
-        if client is None or loop is not self._loop:
-            # First call, or a new event loop: the old client's connections belong to
-            # a loop that is gone, so they cannot be reused (nor closed) from here.
-            client = self._http_client = httpx.AsyncClient(
-                timeout=self._settings.timeout,
-                verify=self._settings.verify,
-                headers=self._settings.auth_headers,
-                follow_redirects=False,
-            )
-            self._loop = loop
-        return client
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"this {type(self).__name__} is closed")
+            loop = _io.current_loop()
+            if self._http_client is None or loop is not self._loop:
+                # First call, or a new event loop: the old pool's connections belong to
+                # a loop that is gone, so they cannot be reused (nor closed) from here.
+                self._http_client = _io.new_http_client(self._settings, self)
+                self._loop = loop
+            return self._http_client
 
     # ------------------------------------------------------------------ routing
 
@@ -148,13 +170,13 @@ class AsyncClient:
             base = self._base_urls[address] = self._settings.base_url(address)
         return base
 
-    async def _address(self, call: Call[T], call_timeout: CallTimeout) -> str:
+    async def _address(self, call: Call[T], timeout: CallTimeout) -> str:
         router = self._router
         if router.needs_decision(call.room_id):
             # "auto": is the server clustered? Asked once, of the default node. If it
             # cannot tell (an error status), trust the address create_room reported.
             try:
-                report = await self._send(_calls.get_health(), call_timeout)
+                report = await self._send(_calls.get_health(), timeout)
             except HTTPError:
                 return router.trusted_address(call.room_id)
             router.decide(distribution_enabled(report))
@@ -162,62 +184,70 @@ class AsyncClient:
 
     # ------------------------------------------------------------------ sending
 
-    async def _send(
-        self, call: Call[T], call_timeout: CallTimeout = DEFAULT, node: str | None = None
-    ) -> T:
+    async def _open(
+        self, call: Call[T], timeout: CallTimeout, node: str | None, read_body: bool
+    ) -> httpx.Response:
+        """Send ``call`` and return its answer, within the call's deadline.
+
+        With ``read_body`` the whole body is read (under the deadline too); otherwise
+        only an error status's body is, and the caller reads and closes the rest.
+        """
         client = self._client()
-        address = node if node is not None else await self._address(call, call_timeout)
+        address = node if node is not None else await self._address(call, timeout)
         url = self._base_url(address) + call.path
-        request_timeout = self._settings.request_timeout(call_timeout)
-        request = build_request(
-            client, call, url, self._settings, self._owns_client, call_timeout, request_timeout
-        )
+        request_timeout = self._settings.request_timeout(timeout)
+        request = build_request(client, call, url, self._settings, self._owns_client, timeout)
+        response: httpx.Response | None = None
         try:
-            response = await client.send(request)
+            with _io.deadline(deadline_seconds(request_timeout)):
+                response = await client.send(request, stream=True)
+                if read_body or not response.is_success:
+                    await response.aread()
         except httpx.RequestError as exc:
+            if response is not None:
+                await response.aclose()
+                if response.is_success and not isinstance(exc, httpx.TimeoutException):
+                    raise call.unreadable(response, exc) from exc
             raise transport_error(exc, url, request_timeout) from exc
-        return call.finish(response)
+        except BaseException:
+            if response is not None:
+                with _io.shielded():
+                    await response.aclose()
+            raise
+        if read_body:
+            await response.aclose()
+        elif not response.is_success:
+            await response.aclose()
+            raise http_error(response, call.method, call.path)
+        return response
+
+    async def _send(
+        self, call: Call[T], timeout: CallTimeout = DEFAULT, node: str | None = None
+    ) -> T:
+        return call.finish(await self._open(call, timeout, node, read_body=True))
 
     @asynccontextmanager
     async def _stream(
-        self, call: Call[bytes], call_timeout: CallTimeout, chunk_size: int | None
+        self, call: Call[bytes], timeout: CallTimeout, chunk_size: int | None
     ) -> AsyncIterator[AsyncIterator[bytes]]:
-        client = self._client()
-        url = self._base_url(await self._address(call, call_timeout)) + call.path
-        request_timeout = self._settings.request_timeout(call_timeout)
-        request = build_request(
-            client, call, url, self._settings, self._owns_client, call_timeout, request_timeout
-        )
+        response = await self._open(call, timeout, None, read_body=False)
+        request_timeout = self._settings.request_timeout(timeout)
+        chunks = _Chunks(response.aiter_bytes(chunk_size), str(response.url), request_timeout)
         try:
-            response = await client.send(request, stream=True)
-        except httpx.RequestError as exc:
-            raise transport_error(exc, url, request_timeout) from exc
-        try:
-            if not response.is_success:
-                try:
-                    await response.aread()
-                except httpx.RequestError as exc:
-                    raise transport_error(exc, url, request_timeout) from exc
-                raise http_error(response, call.method, call.path)
-            chunks = _Chunks(response.aiter_bytes(chunk_size), url, request_timeout)
-            try:
-                yield chunks
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await response.aclose()
-                    await chunks.finish()
+            yield chunks
         finally:
-            with anyio.CancelScope(shield=True):
+            with _io.shielded():
                 await response.aclose()
+                await chunks.finish()
 
-    async def _health(self, node: str | None, call_timeout: CallTimeout) -> HealthReport:
+    async def _health(self, node: str | None, timeout: CallTimeout) -> HealthReport:
         if node is not None:
             check_address(node)
-        return await self._send(_calls.get_health(), call_timeout, node=node)
+        return await self._send(_calls.get_health(), timeout, node=node)
 
 
 class _Chunks:
-    """Async iterator over a streamed body; transport failures become SDK errors."""
+    """Iterator over a streamed body; transport failures become SDK errors."""
 
     def __init__(self, chunks: AsyncIterator[bytes], url: str, timeout: Timeout) -> None:
         self._chunks = chunks

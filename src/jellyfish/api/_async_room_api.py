@@ -1,12 +1,13 @@
-"""AsyncRoomApi: manage rooms, peers and components (async: asyncio and trio)."""
+"""AsyncRoomApi: manage rooms, peers and components (async: asyncio and trio).
+
+Written once, as async code; the blocking twin is generated from it (``nox -s unasync``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Literal
-
-import httpx
 
 from jellyfish._openapi_client.models import (
     HealthReport,
@@ -16,15 +17,7 @@ from jellyfish._openapi_client.models import (
 )
 from jellyfish.api import _calls
 from jellyfish.api._async_client import AsyncClient
-from jellyfish.api._base_api import (
-    DEFAULT,
-    DEFAULT_TIMEOUT_SECONDS,
-    CallTimeout,
-    ClusterRouting,
-    RoutingMethods,
-    Timeout,
-    VerifyTypes,
-)
+from jellyfish.api._base_api import DEFAULT, CallTimeout, RoutingMethods
 from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
 
 
@@ -37,51 +30,14 @@ class AsyncRoomApi(AsyncClient, RoutingMethods):
     error status and a :class:`jellyfish.errors.TransportError` subclass when there is no
     usable answer (refused, reset, timed out, TLS failure).
 
-    One ``AsyncRoomApi`` keeps one pooled ``httpx.AsyncClient``, created lazily inside the
-    running event loop, and reuses its connections; close it with :meth:`aclose` or use it
-    as ``async with``. Use it from one event loop (thread) at a time.
+    One ``AsyncRoomApi`` keeps one pooled ``httpx.AsyncClient`` and reuses its connections;
+    close it with :meth:`aclose` or use it as ``async with``. Use it from one event loop at a
+    time.
 
     Cluster routing: ``create_room`` learns which node holds the new room (its
     ``jellyfish_address``) and later calls about that room go to that node. See
     ``docs/rest.md``.
     """
-
-    def __init__(
-        self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
-        *,
-        timeout: Timeout = DEFAULT_TIMEOUT_SECONDS,
-        verify: VerifyTypes = True,
-        http_client: httpx.AsyncClient | None = None,
-        cluster_routing: ClusterRouting = "auto",
-    ) -> None:
-        """Create an AsyncRoomApi for the Jellyfish at ``server_address``.
-
-        Args:
-            server_address: ``host:port`` of the Jellyfish (no scheme).
-            server_api_token: the server API token (``JF_SERVER_API_TOKEN``).
-            secure: ``True`` for https, ``False`` (default) for http.
-            timeout: seconds each call may take (default 10), an ``httpx.Timeout``, or
-                ``None`` for no limit. Any call can override it with ``timeout=``.
-            verify: TLS certificate verification: ``True`` (httpx's certifi CAs), ``False``, a CA
-                bundle path, or an ``ssl.SSLContext``.
-            http_client: an ``httpx.AsyncClient`` to send requests with. It is used as given
-                (its timeout is overridden per call) and is **not** closed by
-                :meth:`aclose`; ``verify`` does not apply to it.
-            cluster_routing: ``"auto"`` (default) routes room calls to the room's node when
-                the server reports a cluster; ``True`` always, ``False`` never.
-        """
-        super().__init__(
-            server_address,
-            server_api_token,
-            secure,
-            timeout=timeout,
-            verify=verify,
-            http_client=http_client,
-            cluster_routing=cluster_routing,
-        )
 
     async def create_room(
         self,
@@ -263,8 +219,9 @@ class AsyncRoomApi(AsyncClient, RoutingMethods):
 
         Use as ``async with room_api.stream_hls_content(room_id, name) as chunks:``, then
         iterate over ``chunks`` (``bytes``). The error status is raised on entering; a
-        transport failure while reading raises a ``TransportError``. ``timeout`` applies
-        to each network operation, not to the whole download.
+        transport failure while reading raises a ``TransportError``. ``timeout`` is the
+        deadline for the answer's headers, then the limit of each read of the body: a
+        large download is never cut while data keeps coming.
         """
         call = _calls.get_hls_content(room_id, filename, None, None, None, None)
         return self._stream(call, timeout, chunk_size)

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import httpx
 
+from jellyfish._openapi_client.models import HealthReport
+from jellyfish._settings import ConnectionSettings
 from jellyfish._version import __version__
 from jellyfish.errors import (
     ConnectionFailedError,
@@ -114,32 +116,47 @@ def segment(value: str) -> str:
 
 @dataclass
 class Settings:
-    """The configuration of one API object (shared by the blocking and async clients)."""
+    """The configuration of one API object (shared by the blocking and async clients).
 
-    server_address: str
-    server_api_token: str
-    secure: bool
+    The token is held only by ``connection`` and ``auth_headers``, whose reprs hide it:
+    crash reporters record the reprs of a failing call's locals.
+    """
+
+    connection: ConnectionSettings
     timeout: Timeout
     verify: bool | ssl.SSLContext
     cluster_routing: ClusterRouting
     scheme: str = field(init=False)
-    auth_headers: dict[str, str] = field(init=False)
-    anon_headers: dict[str, str] = field(init=False)
+    auth_headers: httpx.Headers = field(init=False, repr=False)
+    anon_headers: httpx.Headers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        check_address(self.server_address)
-        if not isinstance(self.server_api_token, str):
+        check_address(self.connection.server_address)
+        if not isinstance(self.connection.server_api_token, str):
             raise ValueError("server_api_token must be a string")
         if self.cluster_routing not in (True, False, "auto"):
             raise ValueError(
                 f"cluster_routing must be True, False or 'auto', got {self.cluster_routing!r}"
             )
-        self.scheme = "https" if self.secure else "http"
-        self.anon_headers = {"User-Agent": USER_AGENT}
-        self.auth_headers = {
-            "User-Agent": USER_AGENT,
-            "Authorization": f"Bearer {self.server_api_token}",
-        }
+        check_timeout(self.timeout)
+        self.scheme = "https" if self.connection.secure else "http"
+        self.anon_headers = httpx.Headers({"User-Agent": USER_AGENT})
+        self.auth_headers = httpx.Headers(
+            {
+                "User-Agent": USER_AGENT,
+                "Authorization": f"Bearer {self.connection.server_api_token}",
+            }
+        )
+
+    @property
+    def server_address(self) -> str:
+        """The ``host:port`` calls go to unless routed to a room's node."""
+        return self.connection.server_address
+
+    @property
+    def secure(self) -> bool:
+        """Whether calls use https (else http)."""
+        return self.connection.secure
 
     def base_url(self, address: str) -> str:
         """``scheme://address`` (an address that already has a scheme is kept as it is)."""
@@ -149,11 +166,50 @@ class Settings:
 
     def request_timeout(self, timeout: CallTimeout) -> Timeout:
         """The timeout for one call: the call's own, else the API object's."""
-        return self.timeout if timeout is DEFAULT else timeout
+        if timeout is DEFAULT:
+            return self.timeout
+        return check_timeout(timeout)
+
+
+def check_timeout(timeout: Timeout) -> Timeout:
+    """Reject timeouts that cannot bound anything (negative, NaN, wrong type)."""
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+        raise ValueError(
+            f"timeout must be seconds (>= 0), an httpx.Timeout or None, got {timeout!r}"
+        )
+    return timeout
+
+
+def deadline_seconds(timeout: Timeout) -> float | None:
+    """The total time a call with this timeout may take (None: no total limit).
+
+    A number is a deadline for the whole call; an ``httpx.Timeout`` sets the limits of each
+    network operation (connect, read, write, pool) and no total, as in httpx.
+    """
+    if isinstance(timeout, int | float):
+        return float(timeout)
+    return None
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """A call ran out of its total time (raised by the async client's deadline)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 # --------------------------------------------------------------------------------------
 # Cluster routing
+
+
+def distribution_enabled(report: HealthReport) -> bool:
+    """Whether a health report says the node is part of a cluster."""
+    enabled = report.distribution.enabled
+    if isinstance(enabled, bool):
+        return enabled
+    return report.distribution.nodes_in_cluster > 1
 
 
 class Router:
@@ -291,10 +347,28 @@ class Call(Generic[T]):
             return self.parse(response)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DecodeError(
-                f"{self.method} {self.path}: unexpected response body "
+                f"{self.method} {self.path}: {_what_is_wrong(exc)} "
                 f"(status {response.status_code}): {exc!r}",
                 response.content,
+                response.status_code,
             ) from exc
+
+    def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError:
+        """The error for a 2xx answer whose body could not be read to its end."""
+        cause = "undecodable body" if isinstance(exc, httpx.DecodingError) else "truncated body"
+        return DecodeError(
+            f"{self.method} {self.path}: {cause} (status {response.status_code}): "
+            f"{exc or type(exc).__name__}",
+            b"",
+            response.status_code,
+        )
+
+
+def _what_is_wrong(exc: Exception) -> str:
+    """The cause to name: a truncated body when the JSON simply stops, else an unexpected one."""
+    if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(exc.doc.rstrip()):
+        return "truncated body"
+    return "unexpected response body"
 
 
 def build_request(
@@ -304,9 +378,9 @@ def build_request(
     settings: Settings,
     owns_client: bool,
     call_timeout: CallTimeout,
-    request_timeout: Timeout,
 ) -> httpx.Request:
     """The ``httpx.Request`` for ``call`` (the same for the blocking and the async client)."""
+    request_timeout = settings.request_timeout(call_timeout)
     if owns_client:
         # Our client carries the auth and User-Agent headers and the default timeout.
         request = client.build_request(
@@ -396,6 +470,7 @@ def transport_error(exc: httpx.RequestError, url: str, timeout: Timeout) -> Tran
     """The typed :class:`~jellyfish.errors.TransportError` for an httpx failure."""
     if isinstance(exc, httpx.TimeoutException):
         kind = {
+            DeadlineExceeded: "no complete answer",
             httpx.ConnectTimeout: "could not connect",
             httpx.ReadTimeout: "no answer",
             httpx.WriteTimeout: "could not send the request",

@@ -1,21 +1,17 @@
-"""RecordingApi: list, delete and download recordings (blocking)."""
+# GENERATED from _async_recording_api.py by codegen/unasync_rest.py (nox -s unasync); do not edit.
+"""RecordingApi: list, delete and download recordings (blocking).
+
+Written once, as async code; the blocking twin is generated from it (``nox -s unasync``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 
-import httpx
-
 from jellyfish._openapi_client.models import HealthReport
 from jellyfish.api import _calls
-from jellyfish.api._base_api import (
-    DEFAULT,
-    DEFAULT_TIMEOUT_SECONDS,
-    CallTimeout,
-    Timeout,
-    VerifyTypes,
-)
+from jellyfish.api._base_api import DEFAULT, CallTimeout
 from jellyfish.api._sync_client import SyncClient
 
 
@@ -27,32 +23,6 @@ class RecordingApi(SyncClient):
     :class:`jellyfish.errors.HTTPError` and :class:`jellyfish.errors.TransportError`
     families. Recordings are node-local: in a cluster, use one ``RecordingApi`` per node.
     """
-
-    def __init__(
-        self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
-        *,
-        timeout: Timeout = DEFAULT_TIMEOUT_SECONDS,
-        verify: VerifyTypes = True,
-        http_client: httpx.Client | None = None,
-    ) -> None:
-        """Create a RecordingApi for the Jellyfish at ``server_address``.
-
-        The arguments mean the same as for :class:`RoomApi`: ``host:port``, the server
-        API token, https or not, the default timeout of each call, TLS verification, and
-        an optional ``httpx.Client`` that is used as given and not closed by us.
-        """
-        super().__init__(
-            server_address,
-            server_api_token,
-            secure,
-            timeout=timeout,
-            verify=verify,
-            http_client=http_client,
-            cluster_routing=False,
-        )
 
     def get_list(self, *, timeout: CallTimeout = DEFAULT) -> list[str]:
         """Return the ids of the available (finished) recordings."""
@@ -88,7 +58,10 @@ class RecordingApi(SyncClient):
         """Stream one file of a recording without holding it in memory.
 
         Use as ``with recording_api.stream_content(recording_id, name) as chunks:`` and
-        iterate over ``chunks`` (``bytes``). The error status is raised on entering.
+        iterate over ``chunks`` (``bytes``). The error status is raised on entering; a
+        transport failure while reading raises a ``TransportError``. ``timeout`` is the
+        deadline for the answer's headers, then the limit of each read of the body: a
+        large download is never cut while data keeps coming.
         """
         call = _calls.get_recording_content(recording_id, filename)
         return self._stream(call, timeout, chunk_size)

@@ -1,9 +1,13 @@
-"""The blocking transport shared by :class:`RoomApi` and :class:`RecordingApi`."""
+# GENERATED from _async_client.py by codegen/unasync_rest.py (nox -s unasync); do not edit.
+"""The transport of the API objects: one pooled httpx client, deadlines, routing.
+
+Written once, as async code: ``codegen/unasync_rest.py`` (``nox -s unasync``) generates the
+blocking module from the async one. What the two cannot share lives in the ``*_io`` modules.
+"""
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -12,7 +16,9 @@ from typing import TypeVar
 import httpx
 
 from jellyfish._openapi_client.models import HealthReport
+from jellyfish._settings import resolve_settings
 from jellyfish.api import _calls
+from jellyfish.api import _sync_io as _io
 from jellyfish.api._base_api import (
     DEFAULT,
     DEFAULT_TIMEOUT_SECONDS,
@@ -25,6 +31,8 @@ from jellyfish.api._base_api import (
     VerifyTypes,
     build_request,
     check_address,
+    deadline_seconds,
+    distribution_enabled,
     http_error,
     ssl_verify,
     transport_error,
@@ -35,43 +43,57 @@ T = TypeVar("T")
 Self = TypeVar("Self", bound="SyncClient")
 
 
-def distribution_enabled(report: HealthReport) -> bool:
-    """Whether a health report says the node is part of a cluster."""
-    enabled = report.distribution.enabled
-    if isinstance(enabled, bool):
-        return enabled
-    return report.distribution.nodes_in_cluster > 1
-
-
 class SyncClient:
-    """Connection handling of the blocking API objects (one pooled ``httpx.Client``)."""
+    """Connection handling of the blocking API objects (one pooled ``httpx.Client``).
+
+    The pool is created by the first call and shared by every thread.
+    """
 
     def __init__(
         self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
+        server_address: str | None = None,
+        server_api_token: str | None = None,
+        secure: bool | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT_SECONDS,
         verify: VerifyTypes = True,
         http_client: httpx.Client | None = None,
         cluster_routing: ClusterRouting = "auto",
     ) -> None:
+        """Connect to the Jellyfish at ``server_address``.
+
+        Args:
+            server_address: ``host:port`` of the Jellyfish (no scheme). Default: the
+                ``JELLYFISH_ADDRESS`` environment variable, else ``"localhost:5002"``.
+            server_api_token: the server API token (``JF_SERVER_API_TOKEN``). Default:
+                ``JELLYFISH_TOKEN``, else ``"development"``.
+            secure: ``True`` for https, ``False`` for http. Default: ``JELLYFISH_SECURE``
+                (``true``/``false``), else ``False``.
+            timeout: seconds each call may take in total (default 10), ``None`` for no
+                limit, or an ``httpx.Timeout`` to limit each network operation instead.
+                Any call can override it with ``timeout=``.
+            verify: TLS certificate verification: ``True`` (httpx's certifi CAs), ``False``,
+                a CA bundle path, or an ``ssl.SSLContext``.
+            http_client: an ``httpx.Client`` to send requests with. It is used as given
+                (its timeout is overridden per call) and is **not** closed by
+                :meth:`close`; ``verify`` does not apply to it.
+            cluster_routing: ``"auto"`` (default) routes room calls to the room's node when
+                the server reports a cluster; ``True`` always, ``False`` never. Calls that
+                are not about a room (recordings, health) always go to ``server_address``.
+
+        Raises:
+            ValueError: an argument (or ``JELLYFISH_SECURE``) that cannot be right.
+        """
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ValueError(
                 f"http_client must be an httpx.Client, got {type(http_client).__name__}"
             )
-        self._settings = Settings(
-            server_address=server_address,
-            server_api_token=server_api_token,
-            secure=secure,
-            timeout=timeout,
-            verify=ssl_verify(verify),
-            cluster_routing=cluster_routing,
-        )
-        self._router = Router(server_address, cluster_routing)
+        connection = resolve_settings(server_address, server_api_token, secure)
+        self._settings = Settings(connection, timeout, ssl_verify(verify), cluster_routing)
+        self._router = Router(connection.server_address, cluster_routing)
         self._http_client = http_client
         self._owns_client = http_client is None
+        self._loop: object = None
         self._closed = False
         self._lock = threading.Lock()
         self._base_urls: dict[str, str] = {}
@@ -79,9 +101,11 @@ class SyncClient:
     # ------------------------------------------------------------------ lifecycle
 
     def __repr__(self) -> str:
+        settings = self._settings
         return (
-            f"{type(self).__name__}(server_address={self._settings.server_address!r}, "
-            f"secure={self._settings.secure!r}, timeout={self._settings.timeout!r})"
+            f"{type(self).__name__}(server_address={settings.server_address!r}, "
+            f"secure={settings.secure!r}, timeout={settings.timeout!r}, "
+            f"state={'closed' if self._closed else 'open'!r})"
         )
 
     @property
@@ -93,6 +117,11 @@ class SyncClient:
     def timeout(self) -> Timeout:
         """The timeout of every call that does not pass its own ``timeout=``."""
         return self._settings.timeout
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called (a closed object refuses calls)."""
+        return self._closed
 
     def close(self) -> None:
         """Close the connection pool (not an injected ``http_client``). Idempotent.
@@ -117,22 +146,20 @@ class SyncClient:
         self.close()
 
     def _client(self) -> httpx.Client:
+        if self._closed:
+            raise RuntimeError(f"this {type(self).__name__} is closed")
         client = self._http_client
-        if client is not None and not self._closed:
+        if client is not None and (not self._owns_client or self._loop is _io.current_loop()):
             return client
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"this {type(self).__name__} is closed")
-            if self._http_client is None:
-                self._http_client = httpx.Client(
-                    timeout=self._settings.timeout,
-                    verify=self._settings.verify,
-                    headers=self._settings.auth_headers,
-                    follow_redirects=False,
-                )
-                # 0.4.0 code never closes its RoomApi (0.4.0 had no close()); when such an
-                # object is garbage-collected, close its pool instead of leaking sockets.
-                weakref.finalize(self, self._http_client.close)
+            loop = _io.current_loop()
+            if self._http_client is None or loop is not self._loop:
+                # First call, or a new event loop: the old pool's connections belong to
+                # a loop that is gone, so they cannot be reused (nor closed) from here.
+                self._http_client = _io.new_http_client(self._settings, self)
+                self._loop = loop
             return self._http_client
 
     # ------------------------------------------------------------------ routing
@@ -157,44 +184,59 @@ class SyncClient:
 
     # ------------------------------------------------------------------ sending
 
-    def _send(self, call: Call[T], timeout: CallTimeout = DEFAULT, node: str | None = None) -> T:
+    def _open(
+        self, call: Call[T], timeout: CallTimeout, node: str | None, read_body: bool
+    ) -> httpx.Response:
+        """Send ``call`` and return its answer, within the call's deadline.
+
+        With ``read_body`` the whole body is read (under the deadline too); otherwise
+        only an error status's body is, and the caller reads and closes the rest.
+        """
         client = self._client()
         address = node if node is not None else self._address(call, timeout)
         url = self._base_url(address) + call.path
         request_timeout = self._settings.request_timeout(timeout)
-        request = build_request(
-            client, call, url, self._settings, self._owns_client, timeout, request_timeout
-        )
+        request = build_request(client, call, url, self._settings, self._owns_client, timeout)
+        response: httpx.Response | None = None
         try:
-            response = client.send(request)
+            with _io.deadline(deadline_seconds(request_timeout)):
+                response = client.send(request, stream=True)
+                if read_body or not response.is_success:
+                    response.read()
         except httpx.RequestError as exc:
+            if response is not None:
+                response.close()
+                if response.is_success and not isinstance(exc, httpx.TimeoutException):
+                    raise call.unreadable(response, exc) from exc
             raise transport_error(exc, url, request_timeout) from exc
-        return call.finish(response)
+        except BaseException:
+            if response is not None:
+                with _io.shielded():
+                    response.close()
+            raise
+        if read_body:
+            response.close()
+        elif not response.is_success:
+            response.close()
+            raise http_error(response, call.method, call.path)
+        return response
+
+    def _send(self, call: Call[T], timeout: CallTimeout = DEFAULT, node: str | None = None) -> T:
+        return call.finish(self._open(call, timeout, node, read_body=True))
 
     @contextmanager
     def _stream(
         self, call: Call[bytes], timeout: CallTimeout, chunk_size: int | None
     ) -> Iterator[Iterator[bytes]]:
-        client = self._client()
-        url = self._base_url(self._address(call, timeout)) + call.path
+        response = self._open(call, timeout, None, read_body=False)
         request_timeout = self._settings.request_timeout(timeout)
-        request = build_request(
-            client, call, url, self._settings, self._owns_client, timeout, request_timeout
-        )
+        chunks = _Chunks(response.iter_bytes(chunk_size), str(response.url), request_timeout)
         try:
-            response = client.send(request, stream=True)
-        except httpx.RequestError as exc:
-            raise transport_error(exc, url, request_timeout) from exc
-        try:
-            if not response.is_success:
-                try:
-                    response.read()
-                except httpx.RequestError as exc:
-                    raise transport_error(exc, url, request_timeout) from exc
-                raise http_error(response, call.method, call.path)
-            yield _mapped_chunks(response.iter_bytes(chunk_size), url, request_timeout)
+            yield chunks
         finally:
-            response.close()
+            with _io.shielded():
+                response.close()
+                chunks.finish()
 
     def _health(self, node: str | None, timeout: CallTimeout) -> HealthReport:
         if node is not None:
@@ -202,8 +244,31 @@ class SyncClient:
         return self._send(_calls.get_health(), timeout, node=node)
 
 
-def _mapped_chunks(chunks: Iterator[bytes], url: str, timeout: Timeout) -> Iterator[bytes]:
-    try:
-        yield from chunks
-    except httpx.RequestError as exc:
-        raise transport_error(exc, url, timeout) from exc
+class _Chunks:
+    """Iterator over a streamed body; transport failures become SDK errors."""
+
+    def __init__(self, chunks: Iterator[bytes], url: str, timeout: Timeout) -> None:
+        self._chunks = chunks
+        self._url = url
+        self._timeout = timeout
+
+    def __iter__(self) -> _Chunks:
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return self._chunks.__next__()
+        except httpx.RequestError as exc:
+            raise transport_error(exc, self._url, self._timeout) from exc
+
+    def finish(self) -> None:
+        """Run httpx's generators to their end once the response is closed.
+
+        A body left half-read would leave them suspended; trio warns when such
+        generators are garbage-collected. On a closed response they end at once.
+        """
+        try:
+            for _ in self._chunks:
+                pass
+        except Exception:
+            pass
