@@ -32,6 +32,9 @@ from jellyfish.testing._tokens import TokenError
 logger = logging.getLogger("jellyfish.testing")
 
 MAX_BODY = 8_000_000  # Plug.Parsers default :length
+#: Unsent frames a server-WebSocket client may have queued before the emulator drops it.
+#: Jellyfish itself has no bound (the socket process's mailbox grows); see docs/testing.md.
+MAX_QUEUED_BYTES = 16 * 1024 * 1024
 VERSION = "0.5.0"
 SERVER_WS_PATH = "/socket/server/websocket"
 PEER_WS_PATH = "/socket/peer/websocket"
@@ -112,10 +115,12 @@ class NodeApp:
         create_room: CreateRoom,
         health: Callable[[], dict[str, Any]],
         start_heartbeat: Callable[[Scope], None] = lambda scope: None,
+        drop_connection: Callable[[Scope], None] = lambda scope: None,
     ) -> None:
         self.core = core
         self.hub = hub
         self.start_heartbeat = start_heartbeat
+        self.drop_connection = drop_connection
         self._create_room = create_room
         self._health = health
         self._http: ASGIApp = CORSMiddleware(
@@ -128,9 +133,13 @@ class NodeApp:
         elif scope["type"] == "websocket":
             websocket = WebSocket(scope, receive, send)
             if scope["path"] == SERVER_WS_PATH:
-                await _ServerSocket(websocket, self.core, self.hub, self.start_heartbeat).run()
+                await _ServerSocket(
+                    websocket, self.core, self.hub, self.start_heartbeat, self.drop_connection
+                ).run()
             elif scope["path"] == PEER_WS_PATH:
-                await _PeerSocket(websocket, self.core, self.start_heartbeat).run()
+                await _PeerSocket(
+                    websocket, self.core, self.start_heartbeat, self.drop_connection
+                ).run()
             else:
                 await websocket.close(1008)
 
@@ -144,6 +153,9 @@ class NodeApp:
             response = json_response(error.status, {"errors": error.message})
         except FrameworkError as error:
             response = _framework(error.status, error.detail)
+            if error.status == 413:
+                # The rest of the body is still on the wire: never parse it as a new request.
+                response.headers["connection"] = "close"
         except Crash as error:
             logger.error("Request crashed: %s", error)
             response = _framework(500, "Internal Server Error")
@@ -338,6 +350,12 @@ class NodeApp:
         directory = self.core.hls_output_dir(room_id)
         if directory is None:
             raise ApiError(404, "File not found")
+        if filename.endswith("_part.m4s"):
+            part = self.core.media.hls_part(room_id, filename)
+            if part is not None:  # LL-HLS partial segments live in memory (ETS in Jellyfish)
+                return Response(
+                    part, status_code=200, headers={"content-type": "video/iso.segment"}
+                )
         path = _inside(directory, filename)
         if path is None:
             raise ApiError(400, f"Invalid filename, got {filename}")
@@ -398,17 +416,38 @@ def playlist_has_part(playlist: str, msn: int, part: int) -> bool:
 
 
 class _Connection:
-    """A WebSocket with an unbounded outgoing queue drained by one sender task."""
+    """A WebSocket with an outgoing queue drained by one sender task.
 
-    def __init__(self, websocket: WebSocket, start_heartbeat: Callable[[Scope], None]) -> None:
+    The queue holds at most :data:`MAX_QUEUED_BYTES`; a client that falls further behind is
+    dropped (no close frame: the queue is full), as a broken network would drop it.
+    """
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
+    ) -> None:
         self.websocket = websocket
         self.start_heartbeat = start_heartbeat
+        self.drop_connection = drop_connection
         self.closing = False
+        self.queued_bytes = 0
         self._out, self._in = anyio.create_memory_object_stream[bytes | tuple[int, str]](math.inf)
 
     def send_bytes(self, data: bytes) -> None:
-        if not self.closing:
-            self._out.send_nowait(data)
+        if self.closing:
+            return
+        if self.queued_bytes + len(data) > MAX_QUEUED_BYTES:
+            logger.warning(
+                "WebSocket client is not reading (%d bytes unsent); dropping the connection",
+                self.queued_bytes,
+            )
+            self.closing = True
+            self.drop_connection(self.websocket.scope)
+            return
+        self.queued_bytes += len(data)
+        self._out.send_nowait(data)
 
     def close(self, code: int, reason: str) -> None:
         if not self.closing:
@@ -420,6 +459,7 @@ class _Connection:
             async for item in self._in:
                 if isinstance(item, bytes):
                     await self.websocket.send_bytes(item)
+                    self.queued_bytes -= len(item)
                 else:
                     await self.websocket.close(item[0], item[1])
                     return
@@ -459,8 +499,9 @@ class _ServerSocket(_Connection):
         core: NodeCore,
         hub: Hub,
         start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
     ) -> None:
-        super().__init__(websocket, start_heartbeat)
+        super().__init__(websocket, start_heartbeat, drop_connection)
         self.core = core
         self.hub = hub
         self.authenticated = False
@@ -514,9 +555,13 @@ class _ServerSocket(_Connection):
 
 class _PeerSocket(_Connection):
     def __init__(
-        self, websocket: WebSocket, core: NodeCore, start_heartbeat: Callable[[Scope], None]
+        self,
+        websocket: WebSocket,
+        core: NodeCore,
+        start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
     ) -> None:
-        super().__init__(websocket, start_heartbeat)
+        super().__init__(websocket, start_heartbeat, drop_connection)
         self.core = core
         self.room: Room | None = None
         self.peer: Peer | None = None

@@ -14,13 +14,15 @@ import json
 import logging
 import math
 import os
-import shutil
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish.testing._clock import Scheduler
+from jellyfish.testing._media import MEDIA_COMPONENTS, MediaSimulation
 from jellyfish.testing._params import (
     INVALID_BODY,
     ApiError,
@@ -43,16 +45,6 @@ _EPSILON = 0.001  # timers may fire up to one clock tick early; Jellyfish compar
 
 class ControlError(ValueError):
     """A control-API call that does not fit the emulator's state (unknown room, peer...)."""
-
-
-class Scheduler(Protocol):
-    """Time and timers for the core."""
-
-    def now(self) -> float:
-        """Monotonic seconds."""
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the core's thread after ``delay`` seconds."""
 
 
 class PeerSocket(Protocol):
@@ -87,18 +79,30 @@ def _seconds(value: float) -> float:
 
 def has_lone_surrogate(value: Any) -> bool:
     """True if a decoded JSON value holds an unpaired UTF-16 surrogate (Jason rejects those)."""
-    if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, list):
-        return any(has_lone_surrogate(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    pending = [value]
+    while pending:  # iterative: bodies may nest deeper than Python's recursion limit
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
     return False
 
 
 def decode_json(data: str | bytes) -> Any:
-    """JSON the way Jason decodes it: no NaN/Infinity, no lone surrogates (ValueError)."""
-    value = json.loads(data, parse_constant=_reject_constant)
+    """JSON the way Jason decodes it: no NaN/Infinity, no lone surrogates (ValueError).
+
+    Jason has no nesting limit; a document nested deeper than Python's recursion limit is
+    decoded by :func:`decode_deep_json` instead of failing.
+    """
+    try:
+        value = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        value = decode_deep_json(data.decode("utf-8") if isinstance(data, bytes) else data)
     if (b"\\u" in data if isinstance(data, bytes) else "\\u" in data) and has_lone_surrogate(value):
         raise ValueError("unpaired surrogate in JSON string")
     return value
@@ -106,6 +110,94 @@ def decode_json(data: str | bytes) -> Any:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"invalid JSON constant {name}")
+
+
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_LITERALS = (("true", True), ("false", False), ("null", None))
+_NO_VALUE = object()
+
+
+def decode_deep_json(text: str) -> Any:
+    """Decode JSON without recursion (any nesting depth); ValueError if it is not JSON."""
+    try:
+        return _decode_deep(text)
+    except IndexError:
+        raise ValueError("unexpected end of JSON") from None
+
+
+def _decode_deep(text: str) -> Any:
+    def space(position: int) -> int:
+        match = _JSON_SPACE.match(text, position)
+        return match.end() if match else position
+
+    def key(position: int) -> tuple[str, int]:
+        if text[position] != '"':
+            raise ValueError(f"expected an object key at {position}")
+        name, position = json.decoder.scanstring(text, position + 1, True)  # type: ignore[attr-defined]
+        position = space(position)
+        if text[position] != ":":
+            raise ValueError(f"expected ':' at {position}")
+        return str(name), space(position + 1)
+
+    stack: list[tuple[dict[str, Any] | list[Any], str]] = []
+    position = space(0)
+    value: Any = _NO_VALUE
+    while True:
+        if value is _NO_VALUE:
+            char = text[position]
+            if char == "{":
+                position = space(position + 1)
+                if text[position] == "}":
+                    value, position = {}, position + 1
+                else:
+                    name, position = key(position)
+                    stack.append(({}, name))
+                    continue
+            elif char == "[":
+                position = space(position + 1)
+                if text[position] == "]":
+                    value, position = [], position + 1
+                else:
+                    stack.append(([], ""))
+                    continue
+            elif char == '"':
+                value, position = json.decoder.scanstring(text, position + 1, True)  # type: ignore[attr-defined]
+            else:
+                for literal, literal_value in _JSON_LITERALS:
+                    if text.startswith(literal, position):
+                        value, position = literal_value, position + len(literal)
+                        break
+                else:
+                    match = _JSON_NUMBER.match(text, position)
+                    if match is None:
+                        raise ValueError(f"unexpected character at {position}")
+                    number = match.group()
+                    value = float(number) if match.group(1) or match.group(2) else int(number)
+                    position = match.end()
+        position = space(position)
+        if not stack:
+            if position != len(text):
+                raise ValueError(f"extra data at {position}")
+            return value
+        container, name = stack[-1]
+        if isinstance(container, dict):
+            container[name] = value
+        else:
+            container.append(value)
+        value = _NO_VALUE
+        char = text[position]
+        if char == ",":
+            position = space(position + 1)
+            if isinstance(container, dict):
+                name, position = key(position)
+                stack[-1] = (container, name)
+            continue
+        if char == ("}" if isinstance(container, dict) else "]"):
+            stack.pop()
+            value, position = container, position + 1
+            continue
+        raise ValueError(f"unexpected character at {position}")
 
 
 def encode_json(value: Any) -> str:
@@ -233,6 +325,7 @@ class NodeSettings:
     s3_credentials: dict[str, str] | None = None
     s3_path_prefix: str | None = None
     allow_float_timeouts: bool = False
+    failing_s3_buckets: frozenset[str] = frozenset()
 
 
 def _message(**content: Any) -> ServerMessage:
@@ -256,6 +349,13 @@ class NodeCore:
         self.webhooks = webhooks
         self.signer = signer
         self.rooms: dict[str, Room] = {}
+        self.media = MediaSimulation(
+            scheduler, self, settings.resources_dir, settings.failing_s3_buckets
+        )
+
+    def clock_advance(self, seconds: float) -> int:
+        """Manual clock: move time forward (timers, metrics, media); callbacks that ran."""
+        return self.scheduler.advance(seconds)
 
     # --- directories ---------------------------------------------------------------------
 
@@ -291,7 +391,9 @@ class NodeCore:
 
     def _remove_tracks(self, room: Room, endpoint: Peer | Component) -> None:
         for key in sorted(endpoint.tracks):
-            self._track_event("TrackRemoved", room, endpoint, endpoint.tracks[key])
+            track = endpoint.tracks[key]
+            self._track_event("TrackRemoved", room, endpoint, track)
+            self.media.track_removed(room, endpoint, track)
         endpoint.tracks.clear()
 
     # --- timers (§4.4) -------------------------------------------------------------------
@@ -381,14 +483,15 @@ class NodeCore:
             )
         for key in sorted(room.components):
             self._remove_tracks(room, room.components[key])
-        self._cleanup_hls(room)
+        self.media.room_stopped(room)
 
         def finish() -> None:
             self.emit(_message(room_deleted=ServerMessage.RoomDeleted(room_id=room.id)), room)
             room.webhook_url = None
+            self.media.room_deleted(room, crashed=False)
 
         if defer_room_deleted:
-            self.scheduler.call_later(0, finish)
+            self.scheduler.call_soon(finish)
         else:
             finish()
 
@@ -403,15 +506,10 @@ class NodeCore:
             if peer.socket is not None:
                 peer.socket.close(1011, "Internal server error")
                 peer.socket = None
-        self._cleanup_hls(room)
+        self.media.room_stopped(room)
         self.emit(_message(room_crashed=ServerMessage.RoomCrashed(room_id=room.id)), room)
         room.webhook_url = None
-
-    def _cleanup_hls(self, room: Room) -> None:
-        for component in room.components.values():
-            persistent = component.type != "hls" or component.properties["persistent"]
-            if not persistent and component.output_dir is not None:
-                shutil.rmtree(component.output_dir, ignore_errors=True)
+        self.media.room_deleted(room, crashed=True)
 
     # --- peers ---------------------------------------------------------------------------
 
@@ -588,7 +686,12 @@ class NodeCore:
             raise ControlError(f"track {track.id!r} already exists")
         endpoint.tracks[track.id] = track
         self._track_event("TrackAdded", room, endpoint, track)
+        self.media.track_added(room, endpoint, track)
         return track
+
+    def publish_track(self, room: Room, component: Component, track_type: str) -> Track:
+        """A component's endpoint publishes a track (the media simulation's file and rtsp)."""
+        return self.add_track(room, component, track_type, None, None)
 
     def remove_track(self, room: Room, endpoint: Peer | Component, track_id: str) -> None:
         """A peer or component unpublishes a track."""
@@ -596,6 +699,7 @@ class NodeCore:
         if track is None:
             raise ControlError(f"no track {track_id!r} on {endpoint.id!r}")
         self._track_event("TrackRemoved", room, endpoint, track)
+        self.media.track_removed(room, endpoint, track)
 
     def update_track_metadata(
         self, room: Room, endpoint: Peer | Component, track_id: str, metadata: Any
@@ -637,11 +741,17 @@ class NodeCore:
             room,
         )
         room.components.pop(component.id, None)
+        self.media.component_removed(room, component)
 
     def end_of_stream(self, room: Room, component: Component) -> None:
         """A component that finishes on its own (a file that ends)."""
         self._remove_tracks(room, component)
         room.components.pop(component.id, None)
+        self.media.component_removed(room, component)
+
+    def finish_component(self, room: Room, component: Component) -> None:
+        """The media simulation's end of stream (same as :meth:`end_of_stream`)."""
+        self.end_of_stream(room, component)
 
     def hls_playable(self, room: Room) -> Component:
         """The room's HLS video playlist becomes playable."""
@@ -688,7 +798,7 @@ class NodeCore:
             self.crash_room(room)
             raise Crash("component options are not a map")
         component_id = str(uuid.uuid4())
-        track_type: str | None = None
+        file_path: str | None = None
         output_dir: str | None = None
         try:
             if component_type == "hls":
@@ -698,7 +808,10 @@ class NodeCore:
             elif component_type == "rtsp":
                 properties = parse_rtsp_options(options)
             elif component_type == "file":
-                properties, track_type = parse_file_options(options, self.file_sources_dir)
+                properties, _ = parse_file_options(options, self.file_sources_dir)
+                file_path = os.path.realpath(
+                    os.path.join(self.file_sources_dir, str(properties["filePath"]))
+                )
             elif component_type == "sip":
                 properties = parse_sip_options(options)
                 if not self.settings.sip_enabled:
@@ -723,8 +836,10 @@ class NodeCore:
         component = Component(component_id, component_type, properties, output_dir=output_dir)
         room.components[component_id] = component
         logger.info("Added component %s (%s) to room %s", component_id, component_type, room_id)
-        if track_type is not None:
-            self.add_track(room, component, track_type, None, None)
+        if component_type in MEDIA_COMPONENTS:
+            s3 = options.get("s3") if component_type == "hls" else None
+            bucket = str(s3["bucket"]) if isinstance(s3, dict) else None
+            self.media.component_added(room, component, file_path=file_path, s3_bucket=bucket)
         return component
 
     def delete_component(self, room_id: str, component_id: str) -> None:
@@ -735,6 +850,7 @@ class NodeCore:
             raise ApiError(404, f"Component {component_id} does not exist")
         self._remove_tracks(room, component)
         del room.components[component_id]
+        self.media.component_removed(room, component)
 
     def subscribe(self, room_id: str, component_id: str, params: dict[str, Any]) -> None:
         """``POST /room/<id>/component/<cid>/subscribe`` (§2.10)."""
@@ -749,6 +865,9 @@ class NodeCore:
             raise ApiError(400, f"Component {component_id} option `subscribe_mode` is set to :auto")
         if mode is None:
             raise ApiError(400, "Subscribe mode is supported only for HLS and Recording components")
+        origins = params["origins"]
+        if isinstance(origins, list):
+            self.media.subscribed(room, component, [str(origin) for origin in origins])
 
     def sip_component(self, room_id: str, component_id: str, dial: bool) -> Component:
         """The checks of ``POST``/``DELETE /sip/<room>/<component>/call`` (§2.11)."""
