@@ -126,7 +126,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(SKIP_REASON)
 
 
-def _server(media_speed: float) -> Iterator[JellyfishServer | RealJellyfish]:
+def _server(media_speed: float = 1.0) -> Iterator[JellyfishServer | RealJellyfish]:
     address = real_jellyfish_address()
     if address:
         yield RealJellyfish(address, os.environ.get("JELLYFISH_TOKEN", "development"))
