@@ -9,6 +9,7 @@ import logging
 import math
 import mimetypes
 import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,16 @@ from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessag
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing._core import NodeCore, Peer, Room, decode_json, encode_json
 from jellyfish.testing._hub import Hub
-from jellyfish.testing._params import ApiError, Crash, FrameworkError, RoomConfig
+from jellyfish.testing._params import (
+    ApiError,
+    Crash,
+    FrameworkError,
+    Invalid,
+    LimitReached,
+    NotFound,
+    RoomConfig,
+    Unauthorized,
+)
 from jellyfish.testing._tokens import TokenError
 
 logger = logging.getLogger("jellyfish.testing")
@@ -45,6 +55,14 @@ _JSON_HEADERS = {
 _M3U8 = "application/vnd.apple.mpegurl"
 # How often a held LL-HLS playlist request looks at the playlist file again.
 _BLOCKING_PLAYLIST_POLL_SECONDS = 0.02
+
+#: The HTTP status of each kind of controller error.
+_STATUS: dict[type[ApiError], int] = {
+    Invalid: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    LimitReached: 503,
+}
 
 CreateRoom = Callable[[NodeCore, RoomConfig], tuple[Room, str]]
 
@@ -150,7 +168,7 @@ class NodeApp:
         try:
             response = await self._dispatch(request)
         except ApiError as error:
-            response = json_response(error.status, {"errors": error.message})
+            response = json_response(_STATUS[type(error)], {"errors": error.message})
         except FrameworkError as error:
             response = _framework(error.status, error.detail)
             if error.status == 413:
@@ -187,9 +205,9 @@ class NodeApp:
     def _authenticate(self, request: Request) -> None:
         values = request.headers.getlist("authorization")
         if len(values) != 1 or not values[0].startswith("Bearer "):
-            raise ApiError(401, "Missing token")
+            raise Unauthorized("Missing token")
         if values[0][len("Bearer ") :] != self.core.settings.token:
-            raise ApiError(401, "Invalid token")
+            raise Unauthorized("Invalid token")
 
     async def _params(self, request: Request) -> dict[str, Any]:
         params = decode_plug_params(parse_qsl(request.url.query, keep_blank_values=True))
@@ -275,7 +293,7 @@ class NodeApp:
 
     def _dial(self, room_id: str, component_id: str, params: dict[str, Any]) -> Response:
         if "phoneNumber" not in params:
-            raise ApiError(400, "Invalid request body structure")
+            raise Invalid("Invalid request body structure")
         self.core.sip_component(room_id, component_id, dial=True)
         number = params["phoneNumber"]
         text = number if isinstance(number, str) else encode_json(number)
@@ -292,7 +310,7 @@ class NodeApp:
         try:
             names = sorted(os.listdir(base))
         except OSError:
-            raise ApiError(404, "Unable to obtain recordings") from None
+            raise NotFound("Unable to obtain recordings") from None
         ids = [
             name
             for name in names
@@ -303,11 +321,9 @@ class NodeApp:
     def _delete_recording(self, recording_id: str) -> Response:
         path = _inside(self.core.recordings_dir, recording_id)
         if path is None:
-            raise ApiError(400, f"Invalid recording id, got: {recording_id}")
+            raise Invalid(f"Invalid recording id, got: {recording_id}")
         if not os.path.isdir(path) or self.core.is_live_recording(recording_id):
-            raise ApiError(404, "Recording not found")
-        import shutil
-
+            raise NotFound("Recording not found")
         shutil.rmtree(path, ignore_errors=True)
         return Response(status_code=204)
 
@@ -324,14 +340,14 @@ class NodeApp:
     def _recording_content(self, recording_id: str, filename: str) -> Response:
         directory = _inside(self.core.recordings_dir, recording_id)
         if directory is None:
-            raise ApiError(400, f"Invalid recording, got: {recording_id}")
+            raise Invalid(f"Invalid recording, got: {recording_id}")
         if not os.path.isdir(directory) or self.core.is_live_recording(recording_id):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         path = _inside(directory, filename)
         if path is None:
-            raise ApiError(400, f"Invalid filename, got: {filename}")
+            raise Invalid(f"Invalid filename, got: {filename}")
         if not os.path.isfile(path):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         return self._file(path)
 
     async def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
@@ -349,7 +365,7 @@ class NodeApp:
     def _hls_file(self, room_id: str, filename: str) -> Response:
         directory = self.core.hls_output_dir(room_id)
         if directory is None:
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         if filename.endswith("_part.m4s"):
             part = self.core.media.hls_part(room_id, filename)
             if part is not None:  # LL-HLS partial segments live in memory (ETS in Jellyfish)
@@ -358,9 +374,9 @@ class NodeApp:
                 )
         path = _inside(directory, filename)
         if path is None:
-            raise ApiError(400, f"Invalid filename, got {filename}")
+            raise Invalid(f"Invalid filename, got {filename}")
         if not os.path.isfile(path):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         return self._file(path)
 
     async def _blocking_playlist(
@@ -377,7 +393,7 @@ class NodeApp:
             directory = self.core.hls_output_dir(room_id)
             path = None if directory is None else _inside(directory, filename)
             if path is None:
-                raise ApiError(404, "File not found")
+                raise NotFound("File not found")
             try:
                 playlist = await anyio.Path(path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):

@@ -25,8 +25,10 @@ from jellyfish.testing._clock import Scheduler
 from jellyfish.testing._media import MEDIA_COMPONENTS, MediaSimulation
 from jellyfish.testing._params import (
     INVALID_BODY,
-    ApiError,
     Crash,
+    Invalid,
+    LimitReached,
+    NotFound,
     RoomConfig,
     parse_file_options,
     parse_hls_options,
@@ -448,7 +450,7 @@ class NodeCore:
         """Start a room (steps 1-3 of §2.3)."""
         room_id = config.room_id if config.room_id is not None else str(uuid.uuid4())
         if room_id in self.rooms:
-            raise ApiError(400, f'Cannot add room with id "{room_id}" - room already exists')
+            raise Invalid(f'Cannot add room with id "{room_id}" - room already exists')
         room = Room(room_id, config)
         self.rooms[room_id] = room
         logger.info("Created room %s", room_id)
@@ -461,7 +463,7 @@ class NodeCore:
         """The room, or 404 ``Room <id> does not exist``."""
         room = self.rooms.get(room_id)
         if room is None:
-            raise ApiError(404, f"Room {room_id} does not exist")
+            raise NotFound(f"Room {room_id} does not exist")
         return room
 
     def delete_room(self, room_id: str) -> None:
@@ -516,16 +518,16 @@ class NodeCore:
     def add_peer(self, room_id: str, params: dict[str, Any]) -> tuple[Room, Peer, str]:
         """``POST /room/<id>/peer`` (§2.6 check order); returns the room, peer and token."""
         if "type" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         if params["type"] != "webrtc":
-            raise ApiError(400, "Invalid peer type")
+            raise Invalid("Invalid peer type")
         room = self.get_room(room_id)
         max_peers = room.config.max_peers
         if max_peers is not None and len(room.peers) >= max_peers:
-            raise ApiError(503, f"Reached peer limit in room {room_id}")
+            raise LimitReached(f"Reached peer limit in room {room_id}")
         options = params.get("options", {})
         if isinstance(options, dict) and not isinstance(options.get("enableSimulcast", True), bool):
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         if not isinstance(options, dict):
             self.crash_room(room)
             raise Crash("peer options are not a map")
@@ -550,7 +552,7 @@ class NodeCore:
         room = self.get_room(room_id)
         peer = room.peers.get(peer_id)
         if peer is None:
-            raise ApiError(404, f"Peer {peer_id} does not exist")
+            raise NotFound(f"Peer {peer_id} does not exist")
         del room.peers[peer_id]
         self._remove_tracks(room, peer)
         if peer.socket is not None:
@@ -779,19 +781,19 @@ class NodeCore:
     def add_component(self, room_id: str, params: dict[str, Any]) -> Component:
         """``POST /room/<id>/component`` (§2.8 check order)."""
         if "type" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         component_type = params["type"]
         if component_type not in COMPONENT_TYPES:
-            raise ApiError(400, "Invalid component type")
+            raise Invalid("Invalid component type")
         room = self.get_room(room_id)
         codec = room.config.video_codec
         if component_type in ("hls", "recording", "rtsp") and codec != "h264":
-            raise ApiError(400, f"Incompatible video codec enforced in room {room_id}")
+            raise Invalid(f"Incompatible video codec enforced in room {room_id}")
         if component_type in ("hls", "recording") and any(
             c.type == component_type for c in room.components.values()
         ):
-            raise ApiError(
-                400, f"Reached {component_type} components limit for component in room {room_id}"
+            raise Invalid(
+                f"Reached {component_type} components limit for component in room {room_id}"
             )
         options = params.get("options", {})
         if not isinstance(options, dict):
@@ -847,7 +849,7 @@ class NodeCore:
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(404, f"Component {component_id} does not exist")
+            raise NotFound(f"Component {component_id} does not exist")
         self._remove_tracks(room, component)
         del room.components[component_id]
         self.media.component_removed(room, component)
@@ -855,16 +857,16 @@ class NodeCore:
     def subscribe(self, room_id: str, component_id: str, params: dict[str, Any]) -> None:
         """``POST /room/<id>/component/<cid>/subscribe`` (§2.10)."""
         if "origins" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(400, f"Component {component_id} does not exist")
+            raise Invalid(f"Component {component_id} does not exist")
         mode = component.subscribe_mode
         if mode == "auto":
-            raise ApiError(400, f"Component {component_id} option `subscribe_mode` is set to :auto")
+            raise Invalid(f"Component {component_id} option `subscribe_mode` is set to :auto")
         if mode is None:
-            raise ApiError(400, "Subscribe mode is supported only for HLS and Recording components")
+            raise Invalid("Subscribe mode is supported only for HLS and Recording components")
         origins = params["origins"]
         if isinstance(origins, list):
             self.media.subscribed(room, component, [str(origin) for origin in origins])
@@ -874,10 +876,10 @@ class NodeCore:
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(400, f"Component {component_id} does not exist")
+            raise Invalid(f"Component {component_id} does not exist")
         if component.type != "sip":
             article = "a " if dial else ""
-            raise ApiError(400, f"Component {component_id} is not {article}SIP component")
+            raise Invalid(f"Component {component_id} is not {article}SIP component")
         return component
 
     # --- hls and recordings --------------------------------------------------------------

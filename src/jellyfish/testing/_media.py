@@ -156,7 +156,8 @@ class HlsStream:
         return PART_DURATIONS[done]
 
     def _schedule(self) -> None:
-        assert self.started_at is not None
+        if self.started_at is None:
+            return
         due = self.started_at + self._elapsed + self._step()
         self._timer = self.sim.clock.call_later(due - self.sim.clock.now(), self._tick)
 
@@ -347,7 +348,10 @@ class RecordingSession:
         self.started = sim.clock.now()
         self.tracks: dict[str, dict[str, object]] = {}
         self.finished = False
-        os.makedirs(self.directory, exist_ok=True)
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+        except OSError as error:
+            logger.warning("Recording directory %s could not be made: %s", self.directory, error)
         self._write_report()
 
     def wants(self, endpoint_id: str) -> bool:
@@ -365,8 +369,9 @@ class RecordingSession:
             "offset": int(offset * 1e9),
             "end": None,
         }
-        with open(os.path.join(self.directory, f"{_safe(track.id)}.msr"), "wb") as handle:
-            handle.write(_placeholder(b"msr ", track.id))
+        _write_file(
+            os.path.join(self.directory, f"{_safe(track.id)}.msr"), _placeholder(b"msr ", track.id)
+        )
         self._write_report()
 
     def detach(self, track: Track) -> None:
@@ -389,8 +394,20 @@ class RecordingSession:
 
     def _write_report(self) -> None:
         report = {"tracks": self.tracks, "finished": self.finished}
-        with open(os.path.join(self.directory, "report.json"), "w", encoding="utf-8") as handle:
-            json.dump(report, handle, sort_keys=True)
+        content = json.dumps(report, sort_keys=True).encode()
+        _write_file(os.path.join(self.directory, "report.json"), content)
+
+
+def _write_file(path: str, content: bytes) -> None:
+    """Write media output; a failure (a directory removed under us) is logged, not raised.
+
+    A real media pipeline's storage error does not fail the REST call that fed it.
+    """
+    try:
+        with open(path, "wb") as handle:
+            handle.write(content)
+    except OSError as error:
+        logger.warning("Media output %s could not be written: %s", path, error)
 
 
 def _safe(track_id: str) -> str:
