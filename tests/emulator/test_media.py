@@ -469,3 +469,70 @@ def test_clock_options_and_repr() -> None:
         assert "s3cret" not in repr(server)
         with pytest.raises(RuntimeError, match="manual clock"):
             server.advance(1)
+
+
+@pytest.mark.anyio
+async def test_media_notifications_reach_async_consumers(anyio_backend: str) -> None:
+    """RTSP, HLS, recording and the S3 upload, seen by a Notifier on asyncio and trio."""
+    async with JellyfishServer(manual_clock=True, failing_s3_buckets={"broken"}) as server:
+        server.register_rtsp_source("rtsp://camera")
+        notifier = Notifier(server.address, server.token, queue_events=True)
+        async with notifier:
+            await notifier.wait_ready()
+            with Rest(server) as rest:
+                room_id, _ = rest.create_room(videoCodec="h264")
+                hls_component = add_component(rest, room_id, "hls", s3={**S3, "bucket": "broken"})
+                add_component(rest, room_id, "recording", credentials=S3)
+                rtsp = add_component(rest, room_id, "rtsp", sourceUri="rtsp://camera")
+                events: list[Any] = []
+                with anyio.fail_after(10):
+                    async for event in notifier:
+                        events.append(event)
+                        if isinstance(event, ServerMessage.TrackAdded):
+                            await anyio.to_thread.run_sync(server.advance, 6)
+                        elif isinstance(event, ServerMessage.HlsPlayable):
+                            await anyio.to_thread.run_sync(
+                                rest.request, "DELETE", f"/room/{room_id}"
+                            )
+                        elif isinstance(event, ServerMessage.HlsUploadCrashed):
+                            break
+        assert [type(e).__name__ for e in events] == [
+            "RoomCreated",
+            "TrackAdded",
+            "HlsPlayable",
+            "TrackRemoved",
+            "RoomDeleted",
+            "HlsUploadCrashed",
+        ]
+        assert events[1].component_id == rtsp["id"]
+        assert events[2].component_id == hls_component["id"]
+        assert events[3].track.id == events[1].track.id
+        assert {e.room_id for e in events} == {room_id}
+        report = next((server.resources_dir / "raw_recordings" / room_id).iterdir())
+        recorded = json.loads((report / "report.json").read_text())
+        assert recorded["finished"] is True
+        assert list(recorded["tracks"]) == [events[1].track.id]
+
+
+def test_deleted_hls_component_is_no_longer_served(
+    manual: JellyfishServer, rest: Rest, ws: ServerWs
+) -> None:
+    room_id, hls_id, _ = start_hls(manual, rest, persistent=True)
+    ws.until("track_added")
+    manual.advance(6)
+    ws.until("hls_playable")
+    assert hls(manual, room_id, "video.m3u8").status_code == 200
+    assert rest.request("DELETE", f"/room/{room_id}/component/{hls_id}").status_code == 204
+    assert hls(manual, room_id, "video.m3u8").status_code == 404
+    manual.advance(60)  # no segment is written any more
+    assert sorted(p.name for p in (manual.recordings_dir / room_id).iterdir()) == [
+        "audio.m3u8",
+        "audio_header.mp4",
+        "audio_segment_0.m4s",
+        "index.m3u8",
+        "video.m3u8",
+        "video_header.mp4",
+        "video_segment_0.m4s",
+    ]
+    assert rest.request("GET", "/recording").json() == {"data": [room_id]}  # not live any more
+    assert nothing_pending(ws)
