@@ -12,7 +12,7 @@ import websocket
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing import JellyfishServer
-from jellyfish.testing._core import decode_json
+from jellyfish.testing._json import decode_deep_json, decode_json
 
 from .helpers import Rest, server_ws
 
@@ -72,8 +72,6 @@ def test_deep_json_decoder_matches_json_module() -> None:
         "[]",
         ' {"k": {"k": [{"x": "y"}]}} ',
     ]
-    from jellyfish.testing._core import decode_deep_json
-
     for text in samples:
         assert decode_deep_json(text) == json.loads(text)
     deep = decode_json("[" * 5000 + "]" * 5000)

@@ -25,8 +25,9 @@ from starlette.websockets import WebSocket
 
 from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
-from jellyfish.testing._core import NodeCore, Peer, Room, decode_json, encode_json
+from jellyfish.testing._core import NodeCore, Peer, Room
 from jellyfish.testing._hub import Hub
+from jellyfish.testing._json import decode_json, encode_json
 from jellyfish.testing._params import (
     ApiError,
     Crash,
