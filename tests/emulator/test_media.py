@@ -536,3 +536,14 @@ def test_deleted_hls_component_is_no_longer_served(
     ]
     assert rest.request("GET", "/recording").json() == {"data": [room_id]}  # not live any more
     assert nothing_pending(ws)
+
+
+def test_forced_playable_is_not_announced_twice(
+    manual: JellyfishServer, rest: Rest, ws: ServerWs
+) -> None:
+    room_id, hls_id, _ = start_hls(manual, rest)
+    ws.until("track_added")
+    assert manual.hls_playable(room_id) == hls_id
+    assert ws.next_kind()[0] == "hls_playable"
+    manual.advance(12)
+    assert nothing_pending(ws)

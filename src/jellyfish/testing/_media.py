@@ -123,7 +123,6 @@ class HlsStream:
         self.next_index = 0
         self.media_sequence = 0
         self.parts: dict[str, bytes] = {}  # LL-HLS partial segments, served from memory
-        self.playable = False
         self.finished = False
         self._timer: TimerHandle | None = None
         self._elapsed = 0.0  # media seconds produced so far
@@ -199,8 +198,7 @@ class HlsStream:
         self._trim_window()
         self._drop_old_parts()
         self._write_playlists()
-        if not self.playable:
-            self.playable = True
+        if not self.component.properties.get("playable"):  # unless forced by hls_playable()
             self.sim.hls_playable(self.room, self.component)
 
     def _trim_window(self) -> None:
