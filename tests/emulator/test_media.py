@@ -547,3 +547,14 @@ def test_forced_playable_is_not_announced_twice(
     assert ws.next_kind()[0] == "hls_playable"
     manual.advance(12)
     assert nothing_pending(ws)
+
+
+def test_a_new_hls_component_starts_from_an_empty_directory(
+    manual: JellyfishServer, rest: Rest
+) -> None:
+    room_id, _ = rest.create_room(videoCodec="h264")
+    stale = manual.recordings_dir / room_id
+    stale.mkdir(parents=True)
+    (stale / "old.m3u8").write_text("#EXTM3U\n")
+    add_component(rest, room_id, "hls", persistent=True)
+    assert list(stale.iterdir()) == []

@@ -471,6 +471,9 @@ class MediaSimulation:
         elif component.type == "rtsp":
             self.clock.call_soon(lambda: self._connect_rtsp(media, component))
         elif component.type == "hls" and component.output_dir is not None:
+            # The HLS endpoint starts from an empty directory (File.rm_rf, then mkdir_p).
+            shutil.rmtree(component.output_dir, ignore_errors=True)
+            os.makedirs(component.output_dir, exist_ok=True)
             media.hls = HlsStream(self, room, component, component.output_dir, s3_bucket)
             media.hls_dirs.append((component.output_dir, media.hls.persistent))
             if s3_bucket is not None:
