@@ -386,14 +386,16 @@ class NodeApp:
         """Answer an LL-HLS blocking playlist request (§2.13) once it can be answered.
 
         The request is held, without a timeout, until the playlist lists part ``part`` of
-        segment ``msn``; any error is 404 ``File not found``. The real server watches its
+        segment ``msn``; any error, or an hls component without ``lowLatency``, is 404
+        ``File not found``. The real server watches its
         in-memory playlist; the emulator watches the playlist file in the room's HLS
         directory, which tests (or the control API) write.
         """
         while True:
             directory = self.core.hls_output_dir(room_id)
             path = None if directory is None else _inside(directory, filename)
-            if path is None:
+            if path is None or not self.core.hls_low_latency(room_id):
+                # Without LL-HLS there is no in-memory manifest (ETS table) to wait on.
                 raise NotFound("File not found")
             try:
                 playlist = await anyio.Path(path).read_text(encoding="utf-8")

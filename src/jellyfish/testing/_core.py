@@ -763,6 +763,16 @@ class NodeCore:
         hls = next((c for c in room.components.values() if c.type == "hls"), None)
         return None if hls is None else hls.output_dir
 
+    def hls_low_latency(self, room_id: str) -> bool:
+        """Whether the room's live hls component is LL-HLS (only those answer blocking requests)."""
+        room = self.rooms.get(room_id)
+        hls = (
+            None
+            if room is None
+            else next((c for c in room.components.values() if c.type == "hls"), None)
+        )
+        return hls is not None and bool(hls.properties["lowLatency"])
+
     def is_live_recording(self, recording_id: str) -> bool:
         """A recording whose room still has an hls component is live (not listed/served)."""
         return self.hls_output_dir(recording_id) is not None
