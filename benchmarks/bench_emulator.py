@@ -1,5 +1,5 @@
 """Emulator throughput: 1,000 rooms x 10 peers over REST while 5 server-WebSocket clients
-are subscribed (quick mode: 100 rooms).
+are subscribed (quick mode: 100 rooms); and the media flow of issue 11 at ``media_speed=20``.
 
 Reports rooms/s (each room = create + 10 add-peer calls, from 4 REST threads) and the
 notifications/s delivered to all clients, and checks that every client received every
@@ -28,6 +28,7 @@ from _harness import Result
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing import JellyfishServer
+from jellyfish.testing.media_files import write_h264
 
 PEERS = 10
 CLIENTS = 5
@@ -99,7 +100,10 @@ class _Collector:
     def _read(self) -> None:
         try:
             while len(self.events) < self.expected:
-                message = ServerMessage.FromString(self.ws.recv())
+                data = self.ws.recv()
+                if not isinstance(data, bytes):  # "" once the connection is closed
+                    break
+                message = ServerMessage.FromString(data)
                 kind = message.WhichOneof("content") or ""
                 body = getattr(message, kind)
                 self.events.append((kind, body.room_id, getattr(body, "peer_id", "")))
@@ -196,11 +200,53 @@ def _measure(room_count: int, in_process: bool) -> list[Result]:
     ]
 
 
+def _why_flow(repeats: int) -> Result:
+    """h264 room, HLS manual, File, subscribe, HlsPlayable (a 6 s segment at 20x: 0.3 s)."""
+    durations = []
+    with JellyfishServer(media_speed=20, metrics_interval=3600) as server:
+        write_h264(server.file_sources_dir / "video.h264", seconds=2)
+        collector = _Collector(server, expected=10**9)
+        with httpx.Client(
+            base_url=server.http_url, headers={"authorization": f"Bearer {server.token}"}
+        ) as client:
+            for _ in range(repeats):
+                start = time.perf_counter()
+                body = {"videoCodec": "h264"}
+                room_id = client.post("/room", json=body).json()["data"]["room"]["id"]
+                hls = {"type": "hls", "options": {"subscribeMode": "manual"}}
+                hls_id = client.post(f"/room/{room_id}/component", json=hls).json()["data"]["id"]
+                file = {"type": "file", "options": {"filePath": "video.h264"}}
+                file_id = client.post(f"/room/{room_id}/component", json=file).json()["data"]["id"]
+                subscribe = {"origins": [file_id]}
+                client.post(f"/room/{room_id}/component/{hls_id}/subscribe", json=subscribe)
+                deadline = start + 10
+                while ("hls_playable", room_id, "") not in collector.events:
+                    if time.perf_counter() > deadline:
+                        raise RuntimeError("no HlsPlayable within 10 s")
+                    time.sleep(0.001)
+                durations.append(time.perf_counter() - start)
+                client.delete(f"/room/{room_id}")
+        collector.close()
+    durations.sort()
+    median = durations[len(durations) // 2]
+    return Result(
+        "emulator: issue 11 flow to HlsPlayable (media_speed 20)",
+        1 / median,
+        "flows/s",
+        notes=f"median {median * 1000:.0f} ms, max {durations[-1] * 1000:.0f} ms, n={repeats}; "
+        "6 s of media at 20x is 300 ms",
+    )
+
+
 def run(quick: bool) -> list[Result]:
     room_count = 100 if quick else 1000
     # Child process: the emulator's own throughput. In-process: what a test suite sees when
     # the emulator shares the interpreter (and the GIL) with the code under test.
-    return _measure(room_count, in_process=False) + _measure(room_count // 2, in_process=True)
+    return [
+        *_measure(room_count, in_process=False),
+        *_measure(room_count // 2, in_process=True),
+        _why_flow(3 if quick else 10),
+    ]
 
 
 if __name__ == "__main__":

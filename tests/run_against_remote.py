@@ -1,19 +1,29 @@
 """Run the test suite against a Jellyfish in another process, as if it were a real one.
 
 Starts ``python -m jellyfish.testing`` on a free port, waits until it answers, runs pytest
-with ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN`` pointing at it, and stops it. Extra
-arguments go to pytest. Exits with pytest's status.
+with ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN`` pointing at it, and stops it. Exits with
+pytest's status.
+
+``--media-speed N`` (default 20) is the emulator's clock speed, so media tests (a file
+playing into HLS until ``HlsPlayable``) finish in a fraction of a second; the emulator's
+resources directory holds the ``video.h264`` those tests play, as a real deployment's would.
+Every other argument goes to pytest.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import httpx
+
+from jellyfish.testing.media_files import write_h264
 
 TOKEN = "remote-mode-token"
 START_SECONDS = 20.0
@@ -39,8 +49,15 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--media-speed", default="20")
+    args, pytest_args = parser.parse_known_args()
     port = free_port()
     address = f"127.0.0.1:{port}"
+    resources = tempfile.TemporaryDirectory(prefix="jellyfish-remote-")
+    sources = Path(resources.name) / "file_component_sources"
+    sources.mkdir()
+    write_h264(sources / "video.h264", seconds=2)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -52,6 +69,10 @@ def main() -> int:
             str(port),
             "--token",
             TOKEN,
+            "--media-speed",
+            args.media_speed,
+            "--resources-dir",
+            resources.name,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -60,12 +81,13 @@ def main() -> int:
         wait_until_up(f"http://{address}/health", server)
         env = {**os.environ, "JELLYFISH_ADDRESS": address, "JELLYFISH_TOKEN": TOKEN}
         return subprocess.run(
-            [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", *sys.argv[1:]],
+            [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", *pytest_args],
             env=env,
         ).returncode
     finally:
         server.terminate()
         server.wait(timeout=10)
+        resources.cleanup()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ def test_cli_serves_and_logs_like_jellyfish() -> None:
             str(port),
             "--token",
             "cli-token",
+            "--media-speed",
+            "20",
         ],
         stderr=subprocess.PIPE,
         text=True,
@@ -69,6 +71,8 @@ def test_cli_serves_and_logs_like_jellyfish() -> None:
         log = "".join(lines) + rest
         assert "New incoming server WebSocket connection, accepting" in log
         assert "Server WS authenticated." in log
+        assert "media speed 20x" in lines[-1]
+        assert "cli-token" not in log  # the token never reaches the logs
         assert process.returncode == 0
     finally:
         if process.poll() is None:

@@ -307,7 +307,7 @@ def test_rest_delete_of_publishing_peer_orders_track_removed_first(
 
 
 @pytest.mark.emulator_only
-def test_file_component_tracks(jellyfish_server: Any, rest: Rest) -> None:
+def test_unparseable_file_plays_for_zero_seconds(jellyfish_server: Any, rest: Rest) -> None:
     (jellyfish_server.file_sources_dir / "video.h264").write_bytes(b"\x00")
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room()
@@ -320,8 +320,7 @@ def test_file_component_tracks(jellyfish_server: Any, rest: Rest) -> None:
         assert body.component_id == component["id"]
         assert body.track.metadata == "null"
         assert body.track.type == ServerMessage.TRACK_TYPE_VIDEO
-        jellyfish_server.end_of_stream(room_id, component["id"])
-        kind, body = client.next_kind()
+        kind, body = client.next_kind()  # no picture in the file: it ends at once
         assert (kind, body.component_id) == ("track_removed", component["id"])
         assert rest.room(room_id)["components"] == []
 

@@ -33,15 +33,21 @@ def test_real_server_mode(monkeypatch: pytest.MonkeyPatch) -> None:
         "development",
         "http://jellyfish.example:5002",
     )
-    for name in ("add_track", "crash_room", "restart", "drop_server_websockets", "hls_playable"):
+    control = ("add_track", "crash_room", "restart", "drop_server_websockets", "hls_playable")
+    for name in (*control, "advance", "register_rtsp_source"):
         with pytest.raises(pytest.skip.Exception, match="control API"):
             getattr(real, name)("room")
-    with pytest.raises(pytest.skip.Exception, match="control API"):
-        _ = real.resources_dir
+    for attribute in ("resources_dir", "media_speed", "file_sources_dir"):
+        with pytest.raises(pytest.skip.Exception, match="control API"):
+            getattr(real, attribute)
     with pytest.raises(AttributeError):
         _ = real.no_such_attribute
     with pytest.raises(StopIteration):
         next(servers)
+
+
+def test_media_speed_option(pytestconfig: pytest.Config) -> None:
+    assert plugin.configured_media_speed(pytestconfig) == 1.0  # neither flag nor ini set
 
 
 def test_real_server_token_from_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""``jellyfish.testing``: an in-process Jellyfish v0.5.0 control-plane emulator.
+"""``jellyfish.testing``: an in-process Jellyfish v0.5.0 emulator.
 
 Needs the ``testing`` extra (``pip install jellyfish-server-sdk[testing]``)::
 
@@ -7,11 +7,21 @@ Needs the ``testing`` extra (``pip install jellyfish-server-sdk[testing]``)::
     with JellyfishServer() as server:        # free port, token "development"
         ...                                  # point the SDK at server.address / server.token
 
-See ``docs/testing.md`` for the control API, the pytest plugin and the CLI.
+See ``docs/testing.md`` for the media simulation, the control API, the pytest plugin and the
+CLI.
 """
 
 from jellyfish.testing._core import ControlError
 from jellyfish.testing._fake_peer import FakePeer
-from jellyfish.testing._server import EmulatorNode, JellyfishCluster, JellyfishServer
+from jellyfish.testing._node import EmulatorNode
+from jellyfish.testing._options import NodeOptions
+from jellyfish.testing._server import JellyfishCluster, JellyfishServer
 
-__all__ = ["ControlError", "EmulatorNode", "FakePeer", "JellyfishCluster", "JellyfishServer"]
+__all__ = [
+    "ControlError",
+    "EmulatorNode",
+    "FakePeer",
+    "JellyfishCluster",
+    "JellyfishServer",
+    "NodeOptions",
+]

@@ -13,7 +13,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 from types import FrameType
 
 from jellyfish.testing._server import JellyfishServer
@@ -26,6 +25,16 @@ def _env_flag(name: str, default: bool) -> bool:
     if value.lower() not in ("true", "false"):
         raise SystemExit(f"{name} must be 'true' or 'false', got {value!r}")
     return value.lower() == "true"
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-recording", action="store_true", default=not _env_flag("JF_RECORDING_USED", True)
     )
     parser.add_argument("--secret-key-base", default=env("JF_SECRET_KEY_BASE"))
+    parser.add_argument(
+        "--media-speed",
+        type=_positive_float,
+        default=1.0,
+        help="simulated seconds per real second for timers, metrics and media (e.g. 20)",
+    )
     parser.add_argument("--log-level", default="info")
     return parser
 
@@ -82,7 +97,7 @@ def _s3_from_env() -> dict[str, str] | None:
     return present
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -106,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         s3_credentials=_s3_from_env(),
         s3_path_prefix=os.environ.get("JF_S3_PATH_PREFIX"),
         secret_key_base=args.secret_key_base,
+        media_speed=args.media_speed,
     )
     stop = threading.Event()
 
@@ -116,11 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     logger = logging.getLogger("jellyfish.testing")
     with server:
+        # Never the token: logs end up in CI output and bug reports.
         logger.info(
-            "Running Jellyfish emulator (v0.5.0 control plane) at %s (%s), token %r",
+            "Running Jellyfish emulator (v0.5.0) at %s (%s), media speed %gx",
             server.address,
             server.http_url,
-            server.token,
+            server.media_speed,
         )
         while not stop.wait(0.5):
             pass

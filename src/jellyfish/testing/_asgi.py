@@ -9,6 +9,7 @@ import logging
 import math
 import mimetypes
 import os
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,14 +25,27 @@ from starlette.websockets import WebSocket
 
 from jellyfish.events._protos.jellyfish.peer_notifications_pb2 import PeerMessage
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
-from jellyfish.testing._core import NodeCore, Peer, Room, decode_json, encode_json
+from jellyfish.testing._core import NodeCore, Peer, Room
 from jellyfish.testing._hub import Hub
-from jellyfish.testing._params import ApiError, Crash, FrameworkError, RoomConfig
+from jellyfish.testing._json import decode_json, encode_json
+from jellyfish.testing._params import (
+    ApiError,
+    Crash,
+    FrameworkError,
+    Invalid,
+    LimitReached,
+    NotFound,
+    RoomConfig,
+    Unauthorized,
+)
 from jellyfish.testing._tokens import TokenError
 
 logger = logging.getLogger("jellyfish.testing")
 
 MAX_BODY = 8_000_000  # Plug.Parsers default :length
+#: Unsent frames a server-WebSocket client may have queued before the emulator drops it.
+#: Jellyfish itself has no bound (the socket process's mailbox grows); see docs/testing.md.
+MAX_QUEUED_BYTES = 16 * 1024 * 1024
 VERSION = "0.5.0"
 SERVER_WS_PATH = "/socket/server/websocket"
 PEER_WS_PATH = "/socket/peer/websocket"
@@ -42,6 +56,14 @@ _JSON_HEADERS = {
 _M3U8 = "application/vnd.apple.mpegurl"
 # How often a held LL-HLS playlist request looks at the playlist file again.
 _BLOCKING_PLAYLIST_POLL_SECONDS = 0.02
+
+#: The HTTP status of each kind of controller error.
+_STATUS: dict[type[ApiError], int] = {
+    Invalid: 400,
+    Unauthorized: 401,
+    NotFound: 404,
+    LimitReached: 503,
+}
 
 CreateRoom = Callable[[NodeCore, RoomConfig], tuple[Room, str]]
 
@@ -112,10 +134,12 @@ class NodeApp:
         create_room: CreateRoom,
         health: Callable[[], dict[str, Any]],
         start_heartbeat: Callable[[Scope], None] = lambda scope: None,
+        drop_connection: Callable[[Scope], None] = lambda scope: None,
     ) -> None:
         self.core = core
         self.hub = hub
         self.start_heartbeat = start_heartbeat
+        self.drop_connection = drop_connection
         self._create_room = create_room
         self._health = health
         self._http: ASGIApp = CORSMiddleware(
@@ -128,9 +152,13 @@ class NodeApp:
         elif scope["type"] == "websocket":
             websocket = WebSocket(scope, receive, send)
             if scope["path"] == SERVER_WS_PATH:
-                await _ServerSocket(websocket, self.core, self.hub, self.start_heartbeat).run()
+                await _ServerSocket(
+                    websocket, self.core, self.hub, self.start_heartbeat, self.drop_connection
+                ).run()
             elif scope["path"] == PEER_WS_PATH:
-                await _PeerSocket(websocket, self.core, self.start_heartbeat).run()
+                await _PeerSocket(
+                    websocket, self.core, self.start_heartbeat, self.drop_connection
+                ).run()
             else:
                 await websocket.close(1008)
 
@@ -141,9 +169,12 @@ class NodeApp:
         try:
             response = await self._dispatch(request)
         except ApiError as error:
-            response = json_response(error.status, {"errors": error.message})
+            response = json_response(_STATUS[type(error)], {"errors": error.message})
         except FrameworkError as error:
             response = _framework(error.status, error.detail)
+            if error.status == 413:
+                # The rest of the body is still on the wire: never parse it as a new request.
+                response.headers["connection"] = "close"
         except Crash as error:
             logger.error("Request crashed: %s", error)
             response = _framework(500, "Internal Server Error")
@@ -175,9 +206,9 @@ class NodeApp:
     def _authenticate(self, request: Request) -> None:
         values = request.headers.getlist("authorization")
         if len(values) != 1 or not values[0].startswith("Bearer "):
-            raise ApiError(401, "Missing token")
+            raise Unauthorized("Missing token")
         if values[0][len("Bearer ") :] != self.core.settings.token:
-            raise ApiError(401, "Invalid token")
+            raise Unauthorized("Invalid token")
 
     async def _params(self, request: Request) -> dict[str, Any]:
         params = decode_plug_params(parse_qsl(request.url.query, keep_blank_values=True))
@@ -263,7 +294,7 @@ class NodeApp:
 
     def _dial(self, room_id: str, component_id: str, params: dict[str, Any]) -> Response:
         if "phoneNumber" not in params:
-            raise ApiError(400, "Invalid request body structure")
+            raise Invalid("Invalid request body structure")
         self.core.sip_component(room_id, component_id, dial=True)
         number = params["phoneNumber"]
         text = number if isinstance(number, str) else encode_json(number)
@@ -280,7 +311,7 @@ class NodeApp:
         try:
             names = sorted(os.listdir(base))
         except OSError:
-            raise ApiError(404, "Unable to obtain recordings") from None
+            raise NotFound("Unable to obtain recordings") from None
         ids = [
             name
             for name in names
@@ -291,11 +322,9 @@ class NodeApp:
     def _delete_recording(self, recording_id: str) -> Response:
         path = _inside(self.core.recordings_dir, recording_id)
         if path is None:
-            raise ApiError(400, f"Invalid recording id, got: {recording_id}")
+            raise Invalid(f"Invalid recording id, got: {recording_id}")
         if not os.path.isdir(path) or self.core.is_live_recording(recording_id):
-            raise ApiError(404, "Recording not found")
-        import shutil
-
+            raise NotFound("Recording not found")
         shutil.rmtree(path, ignore_errors=True)
         return Response(status_code=204)
 
@@ -312,14 +341,14 @@ class NodeApp:
     def _recording_content(self, recording_id: str, filename: str) -> Response:
         directory = _inside(self.core.recordings_dir, recording_id)
         if directory is None:
-            raise ApiError(400, f"Invalid recording, got: {recording_id}")
+            raise Invalid(f"Invalid recording, got: {recording_id}")
         if not os.path.isdir(directory) or self.core.is_live_recording(recording_id):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         path = _inside(directory, filename)
         if path is None:
-            raise ApiError(400, f"Invalid filename, got: {filename}")
+            raise Invalid(f"Invalid filename, got: {filename}")
         if not os.path.isfile(path):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         return self._file(path)
 
     async def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
@@ -337,12 +366,18 @@ class NodeApp:
     def _hls_file(self, room_id: str, filename: str) -> Response:
         directory = self.core.hls_output_dir(room_id)
         if directory is None:
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
+        if filename.endswith("_part.m4s"):
+            part = self.core.media.hls_part(room_id, filename)
+            if part is not None:  # LL-HLS partial segments live in memory (ETS in Jellyfish)
+                return Response(
+                    part, status_code=200, headers={"content-type": "video/iso.segment"}
+                )
         path = _inside(directory, filename)
         if path is None:
-            raise ApiError(400, f"Invalid filename, got {filename}")
+            raise Invalid(f"Invalid filename, got {filename}")
         if not os.path.isfile(path):
-            raise ApiError(404, "File not found")
+            raise NotFound("File not found")
         return self._file(path)
 
     async def _blocking_playlist(
@@ -351,15 +386,17 @@ class NodeApp:
         """Answer an LL-HLS blocking playlist request (§2.13) once it can be answered.
 
         The request is held, without a timeout, until the playlist lists part ``part`` of
-        segment ``msn``; any error is 404 ``File not found``. The real server watches its
+        segment ``msn``; any error, or an hls component without ``lowLatency``, is 404
+        ``File not found``. The real server watches its
         in-memory playlist; the emulator watches the playlist file in the room's HLS
         directory, which tests (or the control API) write.
         """
         while True:
             directory = self.core.hls_output_dir(room_id)
             path = None if directory is None else _inside(directory, filename)
-            if path is None:
-                raise ApiError(404, "File not found")
+            if path is None or not self.core.hls_low_latency(room_id):
+                # Without LL-HLS there is no in-memory manifest (ETS table) to wait on.
+                raise NotFound("File not found")
             try:
                 playlist = await anyio.Path(path).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -398,17 +435,38 @@ def playlist_has_part(playlist: str, msn: int, part: int) -> bool:
 
 
 class _Connection:
-    """A WebSocket with an unbounded outgoing queue drained by one sender task."""
+    """A WebSocket with an outgoing queue drained by one sender task.
 
-    def __init__(self, websocket: WebSocket, start_heartbeat: Callable[[Scope], None]) -> None:
+    The queue holds at most :data:`MAX_QUEUED_BYTES`; a client that falls further behind is
+    dropped (no close frame: the queue is full), as a broken network would drop it.
+    """
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
+    ) -> None:
         self.websocket = websocket
         self.start_heartbeat = start_heartbeat
+        self.drop_connection = drop_connection
         self.closing = False
+        self.queued_bytes = 0
         self._out, self._in = anyio.create_memory_object_stream[bytes | tuple[int, str]](math.inf)
 
     def send_bytes(self, data: bytes) -> None:
-        if not self.closing:
-            self._out.send_nowait(data)
+        if self.closing:
+            return
+        if self.queued_bytes + len(data) > MAX_QUEUED_BYTES:
+            logger.warning(
+                "WebSocket client is not reading (%d bytes unsent); dropping the connection",
+                self.queued_bytes,
+            )
+            self.closing = True
+            self.drop_connection(self.websocket.scope)
+            return
+        self.queued_bytes += len(data)
+        self._out.send_nowait(data)
 
     def close(self, code: int, reason: str) -> None:
         if not self.closing:
@@ -420,6 +478,7 @@ class _Connection:
             async for item in self._in:
                 if isinstance(item, bytes):
                     await self.websocket.send_bytes(item)
+                    self.queued_bytes -= len(item)
                 else:
                     await self.websocket.close(item[0], item[1])
                     return
@@ -459,8 +518,9 @@ class _ServerSocket(_Connection):
         core: NodeCore,
         hub: Hub,
         start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
     ) -> None:
-        super().__init__(websocket, start_heartbeat)
+        super().__init__(websocket, start_heartbeat, drop_connection)
         self.core = core
         self.hub = hub
         self.authenticated = False
@@ -514,9 +574,13 @@ class _ServerSocket(_Connection):
 
 class _PeerSocket(_Connection):
     def __init__(
-        self, websocket: WebSocket, core: NodeCore, start_heartbeat: Callable[[Scope], None]
+        self,
+        websocket: WebSocket,
+        core: NodeCore,
+        start_heartbeat: Callable[[Scope], None],
+        drop_connection: Callable[[Scope], None],
     ) -> None:
-        super().__init__(websocket, start_heartbeat)
+        super().__init__(websocket, start_heartbeat, drop_connection)
         self.core = core
         self.room: Room | None = None
         self.peer: Peer | None = None

@@ -10,21 +10,24 @@ loop); time and timers come from a :class:`Scheduler`, notifications leave throu
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish.testing._clock import Scheduler
+from jellyfish.testing._json import decode_json, encode_json
+from jellyfish.testing._media import MEDIA_COMPONENTS, MediaSimulation
 from jellyfish.testing._params import (
     INVALID_BODY,
-    ApiError,
     Crash,
+    Invalid,
+    LimitReached,
+    NotFound,
     RoomConfig,
     parse_file_options,
     parse_hls_options,
@@ -43,16 +46,6 @@ _EPSILON = 0.001  # timers may fire up to one clock tick early; Jellyfish compar
 
 class ControlError(ValueError):
     """A control-API call that does not fit the emulator's state (unknown room, peer...)."""
-
-
-class Scheduler(Protocol):
-    """Time and timers for the core."""
-
-    def now(self) -> float:
-        """Monotonic seconds."""
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
-        """Run ``callback`` on the core's thread after ``delay`` seconds."""
 
 
 class PeerSocket(Protocol):
@@ -83,34 +76,6 @@ def _seconds(value: float) -> float:
         return float(value)
     except OverflowError:
         return math.inf
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """True if a decoded JSON value holds an unpaired UTF-16 surrogate (Jason rejects those)."""
-    if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, list):
-        return any(has_lone_surrogate(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
-    return False
-
-
-def decode_json(data: str | bytes) -> Any:
-    """JSON the way Jason decodes it: no NaN/Infinity, no lone surrogates (ValueError)."""
-    value = json.loads(data, parse_constant=_reject_constant)
-    if (b"\\u" in data if isinstance(data, bytes) else "\\u" in data) and has_lone_surrogate(value):
-        raise ValueError("unpaired surrogate in JSON string")
-    return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON constant {name}")
-
-
-def encode_json(value: Any) -> str:
-    """JSON the way Jason encodes it (compact, UTF-8)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -233,6 +198,7 @@ class NodeSettings:
     s3_credentials: dict[str, str] | None = None
     s3_path_prefix: str | None = None
     allow_float_timeouts: bool = False
+    failing_s3_buckets: frozenset[str] = frozenset()
 
 
 def _message(**content: Any) -> ServerMessage:
@@ -256,6 +222,13 @@ class NodeCore:
         self.webhooks = webhooks
         self.signer = signer
         self.rooms: dict[str, Room] = {}
+        self.media = MediaSimulation(
+            scheduler, self, settings.resources_dir, settings.failing_s3_buckets
+        )
+
+    def clock_advance(self, seconds: float) -> int:
+        """Manual clock: move time forward (timers, metrics, media); callbacks that ran."""
+        return self.scheduler.advance(seconds)
 
     # --- directories ---------------------------------------------------------------------
 
@@ -291,7 +264,9 @@ class NodeCore:
 
     def _remove_tracks(self, room: Room, endpoint: Peer | Component) -> None:
         for key in sorted(endpoint.tracks):
-            self._track_event("TrackRemoved", room, endpoint, endpoint.tracks[key])
+            track = endpoint.tracks[key]
+            self._track_event("TrackRemoved", room, endpoint, track)
+            self.media.track_removed(room, endpoint, track)
         endpoint.tracks.clear()
 
     # --- timers (§4.4) -------------------------------------------------------------------
@@ -346,7 +321,7 @@ class NodeCore:
         """Start a room (steps 1-3 of §2.3)."""
         room_id = config.room_id if config.room_id is not None else str(uuid.uuid4())
         if room_id in self.rooms:
-            raise ApiError(400, f'Cannot add room with id "{room_id}" - room already exists')
+            raise Invalid(f'Cannot add room with id "{room_id}" - room already exists')
         room = Room(room_id, config)
         self.rooms[room_id] = room
         logger.info("Created room %s", room_id)
@@ -359,7 +334,7 @@ class NodeCore:
         """The room, or 404 ``Room <id> does not exist``."""
         room = self.rooms.get(room_id)
         if room is None:
-            raise ApiError(404, f"Room {room_id} does not exist")
+            raise NotFound(f"Room {room_id} does not exist")
         return room
 
     def delete_room(self, room_id: str) -> None:
@@ -381,14 +356,15 @@ class NodeCore:
             )
         for key in sorted(room.components):
             self._remove_tracks(room, room.components[key])
-        self._cleanup_hls(room)
+        self.media.room_stopped(room)
 
         def finish() -> None:
             self.emit(_message(room_deleted=ServerMessage.RoomDeleted(room_id=room.id)), room)
             room.webhook_url = None
+            self.media.room_deleted(room, crashed=False)
 
         if defer_room_deleted:
-            self.scheduler.call_later(0, finish)
+            self.scheduler.call_soon(finish)
         else:
             finish()
 
@@ -403,31 +379,26 @@ class NodeCore:
             if peer.socket is not None:
                 peer.socket.close(1011, "Internal server error")
                 peer.socket = None
-        self._cleanup_hls(room)
+        self.media.room_stopped(room)
         self.emit(_message(room_crashed=ServerMessage.RoomCrashed(room_id=room.id)), room)
         room.webhook_url = None
-
-    def _cleanup_hls(self, room: Room) -> None:
-        for component in room.components.values():
-            persistent = component.type != "hls" or component.properties["persistent"]
-            if not persistent and component.output_dir is not None:
-                shutil.rmtree(component.output_dir, ignore_errors=True)
+        self.media.room_deleted(room, crashed=True)
 
     # --- peers ---------------------------------------------------------------------------
 
     def add_peer(self, room_id: str, params: dict[str, Any]) -> tuple[Room, Peer, str]:
         """``POST /room/<id>/peer`` (§2.6 check order); returns the room, peer and token."""
         if "type" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         if params["type"] != "webrtc":
-            raise ApiError(400, "Invalid peer type")
+            raise Invalid("Invalid peer type")
         room = self.get_room(room_id)
         max_peers = room.config.max_peers
         if max_peers is not None and len(room.peers) >= max_peers:
-            raise ApiError(503, f"Reached peer limit in room {room_id}")
+            raise LimitReached(f"Reached peer limit in room {room_id}")
         options = params.get("options", {})
         if isinstance(options, dict) and not isinstance(options.get("enableSimulcast", True), bool):
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         if not isinstance(options, dict):
             self.crash_room(room)
             raise Crash("peer options are not a map")
@@ -452,7 +423,7 @@ class NodeCore:
         room = self.get_room(room_id)
         peer = room.peers.get(peer_id)
         if peer is None:
-            raise ApiError(404, f"Peer {peer_id} does not exist")
+            raise NotFound(f"Peer {peer_id} does not exist")
         del room.peers[peer_id]
         self._remove_tracks(room, peer)
         if peer.socket is not None:
@@ -588,7 +559,12 @@ class NodeCore:
             raise ControlError(f"track {track.id!r} already exists")
         endpoint.tracks[track.id] = track
         self._track_event("TrackAdded", room, endpoint, track)
+        self.media.track_added(room, endpoint, track)
         return track
+
+    def publish_track(self, room: Room, component: Component, track_type: str) -> Track:
+        """A component's endpoint publishes a track (the media simulation's file and rtsp)."""
+        return self.add_track(room, component, track_type, None, None)
 
     def remove_track(self, room: Room, endpoint: Peer | Component, track_id: str) -> None:
         """A peer or component unpublishes a track."""
@@ -596,6 +572,7 @@ class NodeCore:
         if track is None:
             raise ControlError(f"no track {track_id!r} on {endpoint.id!r}")
         self._track_event("TrackRemoved", room, endpoint, track)
+        self.media.track_removed(room, endpoint, track)
 
     def update_track_metadata(
         self, room: Room, endpoint: Peer | Component, track_id: str, metadata: Any
@@ -637,11 +614,17 @@ class NodeCore:
             room,
         )
         room.components.pop(component.id, None)
+        self.media.component_removed(room, component)
 
     def end_of_stream(self, room: Room, component: Component) -> None:
         """A component that finishes on its own (a file that ends)."""
         self._remove_tracks(room, component)
         room.components.pop(component.id, None)
+        self.media.component_removed(room, component)
+
+    def finish_component(self, room: Room, component: Component) -> None:
+        """The media simulation's end of stream (same as :meth:`end_of_stream`)."""
+        self.end_of_stream(room, component)
 
     def hls_playable(self, room: Room) -> Component:
         """The room's HLS video playlist becomes playable."""
@@ -669,26 +652,26 @@ class NodeCore:
     def add_component(self, room_id: str, params: dict[str, Any]) -> Component:
         """``POST /room/<id>/component`` (§2.8 check order)."""
         if "type" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         component_type = params["type"]
         if component_type not in COMPONENT_TYPES:
-            raise ApiError(400, "Invalid component type")
+            raise Invalid("Invalid component type")
         room = self.get_room(room_id)
         codec = room.config.video_codec
         if component_type in ("hls", "recording", "rtsp") and codec != "h264":
-            raise ApiError(400, f"Incompatible video codec enforced in room {room_id}")
+            raise Invalid(f"Incompatible video codec enforced in room {room_id}")
         if component_type in ("hls", "recording") and any(
             c.type == component_type for c in room.components.values()
         ):
-            raise ApiError(
-                400, f"Reached {component_type} components limit for component in room {room_id}"
+            raise Invalid(
+                f"Reached {component_type} components limit for component in room {room_id}"
             )
         options = params.get("options", {})
         if not isinstance(options, dict):
             self.crash_room(room)
             raise Crash("component options are not a map")
         component_id = str(uuid.uuid4())
-        track_type: str | None = None
+        file_path: str | None = None
         output_dir: str | None = None
         try:
             if component_type == "hls":
@@ -698,7 +681,10 @@ class NodeCore:
             elif component_type == "rtsp":
                 properties = parse_rtsp_options(options)
             elif component_type == "file":
-                properties, track_type = parse_file_options(options, self.file_sources_dir)
+                properties, _ = parse_file_options(options, self.file_sources_dir)
+                file_path = os.path.realpath(
+                    os.path.join(self.file_sources_dir, str(properties["filePath"]))
+                )
             elif component_type == "sip":
                 properties = parse_sip_options(options)
                 if not self.settings.sip_enabled:
@@ -723,8 +709,10 @@ class NodeCore:
         component = Component(component_id, component_type, properties, output_dir=output_dir)
         room.components[component_id] = component
         logger.info("Added component %s (%s) to room %s", component_id, component_type, room_id)
-        if track_type is not None:
-            self.add_track(room, component, track_type, None, None)
+        if component_type in MEDIA_COMPONENTS:
+            s3 = options.get("s3") if component_type == "hls" else None
+            bucket = str(s3["bucket"]) if isinstance(s3, dict) else None
+            self.media.component_added(room, component, file_path=file_path, s3_bucket=bucket)
         return component
 
     def delete_component(self, room_id: str, component_id: str) -> None:
@@ -732,33 +720,37 @@ class NodeCore:
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(404, f"Component {component_id} does not exist")
+            raise NotFound(f"Component {component_id} does not exist")
         self._remove_tracks(room, component)
         del room.components[component_id]
+        self.media.component_removed(room, component)
 
     def subscribe(self, room_id: str, component_id: str, params: dict[str, Any]) -> None:
         """``POST /room/<id>/component/<cid>/subscribe`` (§2.10)."""
         if "origins" not in params:
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(400, f"Component {component_id} does not exist")
+            raise Invalid(f"Component {component_id} does not exist")
         mode = component.subscribe_mode
         if mode == "auto":
-            raise ApiError(400, f"Component {component_id} option `subscribe_mode` is set to :auto")
+            raise Invalid(f"Component {component_id} option `subscribe_mode` is set to :auto")
         if mode is None:
-            raise ApiError(400, "Subscribe mode is supported only for HLS and Recording components")
+            raise Invalid("Subscribe mode is supported only for HLS and Recording components")
+        origins = params["origins"]
+        if isinstance(origins, list):
+            self.media.subscribed(room, component, [str(origin) for origin in origins])
 
     def sip_component(self, room_id: str, component_id: str, dial: bool) -> Component:
         """The checks of ``POST``/``DELETE /sip/<room>/<component>/call`` (§2.11)."""
         room = self.get_room(room_id)
         component = room.components.get(component_id)
         if component is None:
-            raise ApiError(400, f"Component {component_id} does not exist")
+            raise Invalid(f"Component {component_id} does not exist")
         if component.type != "sip":
             article = "a " if dial else ""
-            raise ApiError(400, f"Component {component_id} is not {article}SIP component")
+            raise Invalid(f"Component {component_id} is not {article}SIP component")
         return component
 
     # --- hls and recordings --------------------------------------------------------------
@@ -770,6 +762,16 @@ class NodeCore:
             return None
         hls = next((c for c in room.components.values() if c.type == "hls"), None)
         return None if hls is None else hls.output_dir
+
+    def hls_low_latency(self, room_id: str) -> bool:
+        """Whether the room's live hls component is LL-HLS (only those answer blocking requests)."""
+        room = self.rooms.get(room_id)
+        hls = (
+            None
+            if room is None
+            else next((c for c in room.components.values() if c.type == "hls"), None)
+        )
+        return hls is not None and bool(hls.properties["lowLatency"])
 
     def is_live_recording(self, recording_id: str) -> bool:
         """A recording whose room still has an hls component is live (not listed/served)."""

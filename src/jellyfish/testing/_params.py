@@ -13,12 +13,30 @@ from typing import Any
 
 
 class ApiError(Exception):
-    """A controller error: ``{"errors": "<message>"}`` with ``status``."""
+    """A controller error: ``{"errors": "<message>"}``.
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message)
-        self.status = status
+    Its class says which kind; the HTTP layer turns that into a status code.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
         self.message = message
+
+
+class Invalid(ApiError):
+    """The request does not fit the rules (Jellyfish answers 400)."""
+
+
+class NotFound(ApiError):
+    """A room, peer, component, file or recording that does not exist (404)."""
+
+
+class LimitReached(ApiError):
+    """The room is full (503)."""
+
+
+class Unauthorized(ApiError):
+    """A missing or wrong bearer token (401)."""
 
 
 class FrameworkError(Exception):
@@ -114,35 +132,30 @@ def parse_room_config(params: dict[str, Any], allow_float_timeouts: bool = False
     """Validate ``POST /room`` parameters in the server's order (§2.3)."""
     room_id = params.get("roomId")
     if room_id is not None and (not isinstance(room_id, str) or not _ROOM_ID_RE.match(room_id)):
-        raise ApiError(
-            400,
+        raise Invalid(
             f'Cannot add room with id "{interpolate(room_id)}" - roomId may contain only '
             "alphanumeric characters and hyphens",
         )
     max_peers = params.get("maxPeers")
     if max_peers is not None and not (is_int(max_peers) and max_peers >= 0):
-        raise ApiError(400, f"Expected maxPeers to be a number, got: {interpolate(max_peers)}")
+        raise Invalid(f"Expected maxPeers to be a number, got: {interpolate(max_peers)}")
     video_codec = params.get("videoCodec")
     if video_codec is not None and video_codec not in ("h264", "vp8"):
-        raise ApiError(
-            400, f"Expected videoCodec to be 'h264' or 'vp8', got: {interpolate(video_codec)}"
-        )
+        raise Invalid(f"Expected videoCodec to be 'h264' or 'vp8', got: {interpolate(video_codec)}")
     webhook_url = params.get("webhookUrl")
     if webhook_url is not None:
         if not isinstance(webhook_url, str):
             raise Crash("URI.parse/1 got a non-string")
         if not valid_webhook_url(webhook_url):
-            raise ApiError(400, f"Expected webhookUrl to be valid URL, got: {webhook_url}")
+            raise Invalid(f"Expected webhookUrl to be valid URL, got: {webhook_url}")
     purge = params.get("peerlessPurgeTimeout")
     if purge is not None and not _positive_number(purge, allow_float_timeouts):
-        raise ApiError(
-            400,
+        raise Invalid(
             f"Expected peerlessPurgeTimeout to be a positive integer, got: {interpolate(purge)}",
         )
     disconnected = params.get("peerDisconnectedTimeout")
     if disconnected is not None and not _positive_number(disconnected, allow_float_timeouts):
-        raise ApiError(
-            400,
+        raise Invalid(
             "Expected peerDisconnectedTimeout to be a positive integer, got: "
             f"{interpolate(disconnected)}",
         )
@@ -157,8 +170,8 @@ _SUBSCRIBE_MODES = ("auto", "manual")
 
 def _cast_error(errors: list[tuple[str, str]]) -> ApiError:
     if len(errors) == 1 and errors[0][0] == "missing":
-        return ApiError(400, f'Required field "{errors[0][1]}" missing')
-    return ApiError(400, INVALID_BODY)
+        return Invalid(f'Required field "{errors[0][1]}" missing')
+    return Invalid(INVALID_BODY)
 
 
 def parse_hls_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +192,7 @@ def parse_hls_options(options: dict[str, Any]) -> dict[str, Any]:
     if s3 is not None and not isinstance(s3, dict):
         errors.append(("invalid", "s3"))
     if errors:
-        raise ApiError(400, INVALID_BODY)
+        raise Invalid(INVALID_BODY)
     if isinstance(s3, dict) and not all(isinstance(s3.get(key), str) for key in S3_FIELDS):
         raise Crash("invalid S3 credentials for the HLS component")
     return {
@@ -230,41 +243,39 @@ def parse_file_options(options: dict[str, Any], sources_dir: str) -> tuple[dict[
         errors.append(("framerate", "framerate"))
     if errors:
         if len(errors) == 1 and errors[0][0] == "framerate":
-            raise ApiError(400, "Invalid framerate passed")
+            raise Invalid("Invalid framerate passed")
         raise _cast_error(errors)
     file_path = str(file_path)
     base = os.path.realpath(sources_dir)
     resolved = os.path.realpath(os.path.join(base, file_path))
     if not resolved.startswith(base + os.sep):
-        raise ApiError(400, "Invalid file path")
+        raise Invalid("Invalid file path")
     if not os.path.exists(resolved):
-        raise ApiError(404, "File not found")
+        raise NotFound("File not found")
     if framerate is not None and framerate <= 0:
-        raise ApiError(400, "Invalid framerate passed")
+        raise Invalid("Invalid framerate passed")
     extension = os.path.splitext(resolved)[1]
     if extension == ".h264":
         return {"filePath": file_path, "framerate": 30 if framerate is None else framerate}, "video"
     if extension == ".ogg":
         if framerate is not None:
-            raise ApiError(
-                400, "Attempted to set framerate for audio component which is not supported."
-            )
+            raise Invalid("Attempted to set framerate for audio component which is not supported.")
         return {"filePath": file_path, "framerate": None}, "audio"
-    raise ApiError(400, "Unsupported file type")
+    raise Invalid("Unsupported file type")
 
 
 def parse_sip_options(options: dict[str, Any]) -> dict[str, Any]:
     """The properties of a new sip component."""
     credentials = options.get("registrarCredentials")
     if credentials is None:
-        raise ApiError(400, 'Required field "registrarCredentials" missing')
+        raise Invalid('Required field "registrarCredentials" missing')
     if not isinstance(credentials, dict):
-        raise ApiError(400, INVALID_BODY)
+        raise Invalid(INVALID_BODY)
     for name in ("address", "username", "password"):
         if credentials.get(name) is None:
-            raise ApiError(400, f'Required field "{name}" missing')
+            raise Invalid(f'Required field "{name}" missing')
     if not all(isinstance(credentials[name], str) for name in ("address", "username", "password")):
-        raise ApiError(400, INVALID_BODY)
+        raise Invalid(INVALID_BODY)
     return {
         "registrarCredentials": {
             "address": credentials["address"],
@@ -283,30 +294,27 @@ def parse_recording_options(
     credentials = options.get("credentials")
     if credentials is not None:
         if not isinstance(credentials, dict):
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
         for name in S3_FIELDS:
             if credentials.get(name) is None:
-                raise ApiError(400, f'Required field "{name}" missing')
+                raise Invalid(f'Required field "{name}" missing')
         if not all(isinstance(credentials[name], str) for name in S3_FIELDS):
-            raise ApiError(400, INVALID_BODY)
+            raise Invalid(INVALID_BODY)
     prefix = options.get("pathPrefix")
     mode = options.get("subscribeMode", "auto")
     if (prefix is not None and not isinstance(prefix, str)) or mode not in _SUBSCRIBE_MODES:
-        raise ApiError(400, INVALID_BODY)
+        raise Invalid(INVALID_BODY)
     if credentials is None and env_credentials is None:
-        raise ApiError(
-            400,
+        raise Invalid(
             "S3 credentials has to be passed either by request or at application startup as envs",
         )
     if credentials is not None and env_credentials is not None:
-        raise ApiError(
-            400,
+        raise Invalid(
             "Conflicting S3 credentials supplied via environment variables and the REST API. "
             "Overrides on existing values are disallowed",
         )
     if prefix is not None and env_path_prefix is not None:
-        raise ApiError(
-            400,
+        raise Invalid(
             "Conflicting S3 path prefix supplied via environment variables and the REST API. "
             "Overrides on existing values are disallowed",
         )
