@@ -81,7 +81,7 @@ async def test_why_hls_playable_from_a_file(jellyfish_server: Any) -> None:
                 seen.append(event)
                 if isinstance(event, ServerMessage.HlsPlayable):
                     break
-        names = [type(event).__name__ for event in seen]
+        names = [type(event).DESCRIPTOR.name for event in seen]
         assert names[0] == "RoomCreated"
         assert names.index("TrackAdded") < names.index("HlsPlayable")
         added = seen[names.index("TrackAdded")]
@@ -216,7 +216,7 @@ async def test_file_notifications_reach_an_async_notifier(anyio_backend: str) ->
                         await anyio.to_thread.run_sync(server.advance, 2.0)
                     if isinstance(event, ServerMessage.TrackRemoved):
                         break
-            assert [type(e).__name__ for e in events] == [
+            assert [type(e).DESCRIPTOR.name for e in events] == [
                 "RoomCreated",
                 "TrackAdded",
                 "TrackRemoved",
@@ -496,7 +496,7 @@ async def test_media_notifications_reach_async_consumers(anyio_backend: str) -> 
                             )
                         elif isinstance(event, ServerMessage.HlsUploadCrashed):
                             break
-        assert [type(e).__name__ for e in events] == [
+        assert [type(e).DESCRIPTOR.name for e in events] == [
             "RoomCreated",
             "TrackAdded",
             "HlsPlayable",
