@@ -48,7 +48,7 @@ def generate(session: nox.Session) -> None:
 @nox.session
 def codegen_tests(session: nox.Session) -> None:
     """Tests of the generation pipeline (corrections, drift check, spec changes)."""
-    session.install("-r", "codegen/requirements.txt", "pytest>=8.3,<10")
+    session.install("-r", "codegen/requirements.txt", "pytest>=8.3,<10", "mypy>=1.13,<3")
     session.run("pytest", "codegen/tests", "-p", "no:cacheprovider", *session.posargs)
 
 

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 from typing import Any
 
+import attrs
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 
@@ -223,3 +224,62 @@ def test_hls_properties_keep_the_undocumented_s3_key() -> None:
     component = models.ComponentDetailsResponse.from_dict({"data": HLS}).data
     assert isinstance(component, models.ComponentHLS)
     assert component.properties.additional_properties == {"s3": None}
+
+
+def _model_classes() -> list[Any]:
+    return [getattr(models, name) for name in models.__all__ if attrs.has(getattr(models, name))]
+
+
+def test_no_model_field_carries_the_generators_builtin_renaming() -> None:
+    # openapi-python-client renames fields named like builtins (`type` -> `type_`); 0.4.0
+    # kept `type` (codegen/openapi_python_client_with_0_4_names.py restores it).
+    renamed = [
+        f"{model.__name__}.{field.name}"
+        for model in _model_classes()
+        for field in attrs.fields(model)
+        if field.name.endswith("_")
+    ]
+    assert renamed == []
+
+
+TYPED_MODELS = [
+    (models.Peer, PEER),
+    (models.ComponentHLS, HLS),
+    (models.ComponentRTSP, RTSP),
+    (models.ComponentFile, FILE),
+    (models.ComponentSIP, SIP),
+    (models.ComponentRecording, RECORDING),
+    (models.Track, TRACK),
+    (models.AddPeerBody, {"type": "webrtc", "options": {"enableSimulcast": False}}),
+    (models.AddComponentBody, {"type": "hls"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("model", "payload"), TYPED_MODELS, ids=lambda v: getattr(v, "__name__", "")
+)
+def test_the_type_field_is_called_type_everywhere(model: Any, payload: dict[str, Any]) -> None:
+    parsed = model.from_dict(payload)
+    assert "type" in {field.name for field in attrs.fields(model)}
+    assert parsed.type == payload["type"]
+    assert parsed.to_dict()["type"] == payload["type"]
+    assert f"type={parsed.type!r}" in repr(parsed)
+    rebuilt = model(**{f.name: getattr(parsed, f.name) for f in attrs.fields(model) if f.init})
+    rebuilt.additional_properties = parsed.additional_properties
+    assert rebuilt == parsed
+
+
+def test_a_0_4_0_expected_peer_compares_equal_to_a_parsed_one() -> None:
+    expected = models.Peer(
+        id=PEER["id"],
+        type="webrtc",
+        status=models.PeerStatus.CONNECTED,
+        tracks=[
+            models.Track(id="track-1", type=models.TrackType.VIDEO, metadata={"label": "camera"})
+        ],
+        metadata=PEER["metadata"],
+    )
+    assert models.Peer.from_dict(PEER) == expected
+    assert expected.type == "webrtc"
+    assert expected.tracks[0].type == models.TrackType.VIDEO
+    assert expected.to_dict() == PEER

@@ -200,7 +200,7 @@ def test_add_peer_and_delete_peer(room_api: RoomApi, jellyfish_shared_server: An
     assert isinstance(details, PeerDetailsResponseData)
     assert isinstance(details.peer, Peer)
     assert details.peer.status == PeerStatus.DISCONNECTED
-    assert details.peer.type_ == "webrtc"
+    assert details.peer.type == "webrtc"
     assert details.token
     assert details.peer_websocket_url.endswith("/socket/peer/websocket")
     check_advertised(jellyfish_shared_server, details.peer_websocket_url.split("/")[0])

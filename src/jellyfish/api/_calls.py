@@ -174,7 +174,7 @@ def add_peer(room_id: str, options: PeerOptionsWebRTC | None) -> Call[PeerDetail
         raise ValueError(
             f"options must be PeerOptionsWebRTC (the only peer type), got {type(options).__name__}"
         )
-    body = AddPeerBody(type_="webrtc", options=options).to_dict()
+    body = AddPeerBody(type="webrtc", options=options).to_dict()
     return Call("POST", f"/room/{segment(room_id)}/peer", _parse_peer, json=body, room_id=room_id)
 
 
@@ -203,7 +203,7 @@ def add_component(room_id: str, options: ComponentOptions) -> Call[Component]:
             "ComponentOptionsRecording, ComponentOptionsRTSP or ComponentOptionsSIP, "
             f"got {type(options).__name__}"
         )
-    body = AddComponentBody(type_=component_type, options=options).to_dict()
+    body = AddComponentBody(type=component_type, options=options).to_dict()
     return Call(
         "POST", f"/room/{segment(room_id)}/component", _parse_component, json=body, room_id=room_id
     )

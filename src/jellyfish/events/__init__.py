@@ -2,7 +2,12 @@
 
 Each ``ServerMessageX`` is the generated protobuf class ``ServerMessage.X`` (the
 message of one case of the ``ServerMessage.content`` oneof), so
-``isinstance(event, ServerMessageRoomCreated)`` and ``event.room_id`` work as before.
+``isinstance(event, ServerMessageRoomCreated)`` and ``event.room_id`` work as before. As
+in 0.4.0, every one of them prints on one line under its name
+(``ServerMessageRoomCreated(room_id='r1')``, ``str`` equal to ``repr``) and has
+``to_dict()`` (JSON-ready, camelCase keys, defaults omitted, enums by name); the enums
+``ServerMessageTrackType`` and ``ServerMessageEventType`` are :class:`enum.IntEnum` s.
+All of it is generated from ``spec/`` (``jellyfish.events._generated``).
 
 Beyond 0.4.0:
 
@@ -23,64 +28,19 @@ from jellyfish._notifications._decoder import (
     decode_metrics,
     decode_notification,
 )
-from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 
-ServerMessageAuthenticated = ServerMessage.Authenticated
-ServerMessageAuthRequest = ServerMessage.AuthRequest
-ServerMessageComponentCrashed = ServerMessage.ComponentCrashed
-ServerMessageEventType = ServerMessage.EventType
-ServerMessageHlsPlayable = ServerMessage.HlsPlayable
-ServerMessageHlsUploadCrashed = ServerMessage.HlsUploadCrashed
-ServerMessageHlsUploaded = ServerMessage.HlsUploaded
-ServerMessageMetricsReport = ServerMessage.MetricsReport
-ServerMessagePeerAdded = ServerMessage.PeerAdded
-ServerMessagePeerConnected = ServerMessage.PeerConnected
-ServerMessagePeerCrashed = ServerMessage.PeerCrashed
-ServerMessagePeerDeleted = ServerMessage.PeerDeleted
-ServerMessagePeerDisconnected = ServerMessage.PeerDisconnected
-ServerMessagePeerMetadataUpdated = ServerMessage.PeerMetadataUpdated
-ServerMessageRoomCrashed = ServerMessage.RoomCrashed
-ServerMessageRoomCreated = ServerMessage.RoomCreated
-ServerMessageRoomDeleted = ServerMessage.RoomDeleted
-ServerMessageSubscribeRequest = ServerMessage.SubscribeRequest
-ServerMessageSubscribeResponse = ServerMessage.SubscribeResponse
-ServerMessageTrack = ServerMessage.Track
-ServerMessageTrackAdded = ServerMessage.TrackAdded
-ServerMessageTrackMetadataUpdated = ServerMessage.TrackMetadataUpdated
-ServerMessageTrackRemoved = ServerMessage.TrackRemoved
-ServerMessageTrackType = ServerMessage.TrackType
+# Every import of a notification class runs this package first, and with it _generated,
+# which installs the readable names, repr and to_dict on the classes.
+from jellyfish.events import _generated
+from jellyfish.events._generated import *  # noqa: F403
 
 __all__ = [
     "Notification",
     "Reconnected",
-    "ServerMessage",
-    "ServerMessageAuthRequest",
-    "ServerMessageAuthenticated",
-    "ServerMessageComponentCrashed",
-    "ServerMessageEventType",
-    "ServerMessageHlsPlayable",
-    "ServerMessageHlsUploadCrashed",
-    "ServerMessageHlsUploaded",
-    "ServerMessageMetricsReport",
-    "ServerMessagePeerAdded",
-    "ServerMessagePeerConnected",
-    "ServerMessagePeerCrashed",
-    "ServerMessagePeerDeleted",
-    "ServerMessagePeerDisconnected",
-    "ServerMessagePeerMetadataUpdated",
-    "ServerMessageRoomCrashed",
-    "ServerMessageRoomCreated",
-    "ServerMessageRoomDeleted",
-    "ServerMessageSubscribeRequest",
-    "ServerMessageSubscribeResponse",
-    "ServerMessageTrack",
-    "ServerMessageTrackAdded",
-    "ServerMessageTrackMetadataUpdated",
-    "ServerMessageTrackRemoved",
-    "ServerMessageTrackType",
     "ServerNotification",
     "UnknownNotification",
     "decode_metadata",
     "decode_metrics",
     "decode_notification",
 ]
+__all__ += _generated.__all__

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,12 +24,12 @@ T = TypeVar("T", bound="AddComponentBody")
 class AddComponentBody:
     """
     Attributes:
-        type_ (str): Component type Example: hls.
+        type (str): Component type Example: hls.
         options (ComponentOptionsFile | ComponentOptionsHLS | ComponentOptionsRecording | ComponentOptionsRTSP |
             ComponentOptionsSIP | Unset): Component-specific options
     """
 
-    type_: str
+    type: str
     options: (
         ComponentOptionsFile
         | ComponentOptionsHLS
@@ -45,7 +46,7 @@ class AddComponentBody:
         from ..models.component_options_rtsp import ComponentOptionsRTSP
         from ..models.component_options_sip import ComponentOptionsSIP
 
-        type_ = self.type_
+        type = self.type
 
         options: dict[str, Any] | Unset
         if isinstance(self.options, Unset):
@@ -65,7 +66,7 @@ class AddComponentBody:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
+                "type": type,
             }
         )
         if options is not UNSET:
@@ -74,7 +75,7 @@ class AddComponentBody:
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.component_options_file import ComponentOptionsFile
         from ..models.component_options_hls import ComponentOptionsHLS
         from ..models.component_options_recording import ComponentOptionsRecording
@@ -82,7 +83,7 @@ class AddComponentBody:
         from ..models.component_options_sip import ComponentOptionsSIP
 
         d = dict(src_dict)
-        type_ = d.pop("type")
+        type = d.pop("type")
 
         def _parse_options(
             data: object,
@@ -147,7 +148,7 @@ class AddComponentBody:
         options = _parse_options(d.pop("options", UNSET))
 
         add_component_body = cls(
-            type_=type_,
+            type=type,
             options=options,
         )
 

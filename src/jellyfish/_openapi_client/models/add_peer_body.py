@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,16 +20,16 @@ T = TypeVar("T", bound="AddPeerBody")
 class AddPeerBody:
     """
     Attributes:
-        type_ (str): Peer type Example: webrtc.
+        type (str): Peer type Example: webrtc.
         options (PeerOptionsWebRTC | Unset): Options specific to the WebRTC peer
     """
 
-    type_: str
+    type: str
     options: PeerOptionsWebRTC | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        type_ = self.type_
+        type = self.type
 
         options: dict[str, Any] | Unset = UNSET
         if not isinstance(self.options, Unset):
@@ -38,7 +39,7 @@ class AddPeerBody:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "type": type_,
+                "type": type,
             }
         )
         if options is not UNSET:
@@ -47,11 +48,11 @@ class AddPeerBody:
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.peer_options_web_rtc import PeerOptionsWebRTC
 
         d = dict(src_dict)
-        type_ = d.pop("type")
+        type = d.pop("type")
 
         _options = d.pop("options", UNSET)
         options: PeerOptionsWebRTC | Unset
@@ -61,7 +62,7 @@ class AddPeerBody:
             options = PeerOptionsWebRTC.from_dict(_options)
 
         add_peer_body = cls(
-            type_=type_,
+            type=type,
             options=options,
         )
 

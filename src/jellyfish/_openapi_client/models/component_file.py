@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,13 +24,13 @@ class ComponentFile:
     Attributes:
         id (str): Assigned component ID Example: component-1.
         tracks (list[Track]): List of all component's tracks
-        type_ (str): Component type Example: file.
+        type (str): Component type Example: file.
         properties (ComponentPropertiesFile | Unset): Properties specific to the File component
     """
 
     id: str
     tracks: list[Track]
-    type_: str
+    type: str
     properties: ComponentPropertiesFile | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -41,7 +42,7 @@ class ComponentFile:
             tracks_item = tracks_item_data.to_dict()
             tracks.append(tracks_item)
 
-        type_ = self.type_
+        type = self.type
 
         properties: dict[str, Any] | Unset = UNSET
         if not isinstance(self.properties, Unset):
@@ -53,7 +54,7 @@ class ComponentFile:
             {
                 "id": id,
                 "tracks": tracks,
-                "type": type_,
+                "type": type,
             }
         )
         if properties is not UNSET:
@@ -62,7 +63,7 @@ class ComponentFile:
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.component_properties_file import ComponentPropertiesFile
         from ..models.track import Track
 
@@ -76,7 +77,7 @@ class ComponentFile:
 
             tracks.append(tracks_item)
 
-        type_ = d.pop("type")
+        type = d.pop("type")
 
         _properties = d.pop("properties", UNSET)
         properties: ComponentPropertiesFile | Unset
@@ -88,7 +89,7 @@ class ComponentFile:
         component_file = cls(
             id=id,
             tracks=tracks,
-            type_=type_,
+            type=type,
             properties=properties,
         )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,13 +23,13 @@ class ComponentHLS:
         id (str): Assigned component ID Example: component-1.
         properties (ComponentPropertiesHLS): Properties specific to the HLS component
         tracks (list[Track]): List of all component's tracks
-        type_ (str): Component type Example: hls.
+        type (str): Component type Example: hls.
     """
 
     id: str
     properties: ComponentPropertiesHLS
     tracks: list[Track]
-    type_: str
+    type: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,7 +42,7 @@ class ComponentHLS:
             tracks_item = tracks_item_data.to_dict()
             tracks.append(tracks_item)
 
-        type_ = self.type_
+        type = self.type
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -50,14 +51,14 @@ class ComponentHLS:
                 "id": id,
                 "properties": properties,
                 "tracks": tracks,
-                "type": type_,
+                "type": type,
             }
         )
 
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.component_properties_hls import ComponentPropertiesHLS
         from ..models.track import Track
 
@@ -73,13 +74,13 @@ class ComponentHLS:
 
             tracks.append(tracks_item)
 
-        type_ = d.pop("type")
+        type = d.pop("type")
 
         component_hls = cls(
             id=id,
             properties=properties,
             tracks=tracks,
-            type_=type_,
+            type=type,
         )
 
         component_hls.additional_properties = d

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,14 +25,14 @@ class Peer:
         metadata (Any): Custom metadata set by the peer Example: {'name': 'JellyfishUser'}.
         status (PeerStatus): Informs about the peer status Example: disconnected.
         tracks (list[Track]): List of all peer's tracks
-        type_ (str): Peer type Example: webrtc.
+        type (str): Peer type Example: webrtc.
     """
 
     id: str
     metadata: Any
     status: PeerStatus
     tracks: list[Track]
-    type_: str
+    type: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -46,7 +47,7 @@ class Peer:
             tracks_item = tracks_item_data.to_dict()
             tracks.append(tracks_item)
 
-        type_ = self.type_
+        type = self.type
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -56,14 +57,14 @@ class Peer:
                 "metadata": metadata,
                 "status": status,
                 "tracks": tracks,
-                "type": type_,
+                "type": type,
             }
         )
 
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.track import Track
 
         d = dict(src_dict)
@@ -80,14 +81,14 @@ class Peer:
 
             tracks.append(tracks_item)
 
-        type_ = d.pop("type")
+        type = d.pop("type")
 
         peer = cls(
             id=id,
             metadata=metadata,
             status=status,
             tracks=tracks,
-            type_=type_,
+            type=type,
         )
 
         peer.additional_properties = d

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -19,12 +20,12 @@ class Track:
     Attributes:
         id (str | Unset):
         metadata (Any | Unset):
-        type_ (TrackType | Unset):
+        type (TrackType | Unset):
     """
 
     id: str | Unset = UNSET
     metadata: Any | Unset = UNSET
-    type_: TrackType | Unset = UNSET
+    type: TrackType | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -32,9 +33,9 @@ class Track:
 
         metadata = self.metadata
 
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+        type: str | Unset = UNSET
+        if not isinstance(self.type, Unset):
+            type = self.type.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -43,29 +44,29 @@ class Track:
             field_dict["id"] = id
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-        if type_ is not UNSET:
-            field_dict["type"] = type_
+        if type is not UNSET:
+            field_dict["type"] = type
 
         return field_dict
 
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+    def from_dict(cls: builtins.type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         id = d.pop("id", UNSET)
 
         metadata = d.pop("metadata", UNSET)
 
-        _type_ = d.pop("type", UNSET)
-        type_: TrackType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
+        _type = d.pop("type", UNSET)
+        type: TrackType | Unset
+        if isinstance(_type, Unset):
+            type = UNSET
         else:
-            type_ = TrackType(_type_)
+            type = TrackType(_type)
 
         track = cls(
             id=id,
             metadata=metadata,
-            type_=type_,
+            type=type,
         )
 
         track.additional_properties = d

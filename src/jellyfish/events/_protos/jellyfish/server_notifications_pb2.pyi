@@ -2,6 +2,7 @@ from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+from typing import Any as _Any, Literal as _Literal
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -28,6 +29,7 @@ class ServerMessage(_message.Message):
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
         room_id: str
         def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerAdded(_message.Message):
         __slots__ = ("room_id", "peer_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -35,6 +37,7 @@ class ServerMessage(_message.Message):
         room_id: str
         peer_id: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerDeleted(_message.Message):
         __slots__ = ("room_id", "peer_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -42,6 +45,7 @@ class ServerMessage(_message.Message):
         room_id: str
         peer_id: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerConnected(_message.Message):
         __slots__ = ("room_id", "peer_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +53,7 @@ class ServerMessage(_message.Message):
         room_id: str
         peer_id: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerDisconnected(_message.Message):
         __slots__ = ("room_id", "peer_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -56,6 +61,7 @@ class ServerMessage(_message.Message):
         room_id: str
         peer_id: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerCrashed(_message.Message):
         __slots__ = ("room_id", "peer_id", "reason")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +71,7 @@ class ServerMessage(_message.Message):
         peer_id: str
         reason: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class ComponentCrashed(_message.Message):
         __slots__ = ("room_id", "component_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -72,39 +79,47 @@ class ServerMessage(_message.Message):
         room_id: str
         component_id: str
         def __init__(self, room_id: _Optional[str] = ..., component_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class Authenticated(_message.Message):
         __slots__ = ()
         def __init__(self) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class AuthRequest(_message.Message):
         __slots__ = ("token",)
         TOKEN_FIELD_NUMBER: _ClassVar[int]
         token: str
         def __init__(self, token: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class SubscribeRequest(_message.Message):
         __slots__ = ("event_type",)
         EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
-        event_type: ServerMessage.EventType
-        def __init__(self, event_type: _Optional[_Union[ServerMessage.EventType, str]] = ...) -> None: ...
+        event_type: int
+        def __init__(self, event_type: _Optional[_Union[int, str]] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class SubscribeResponse(_message.Message):
         __slots__ = ("event_type",)
         EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
-        event_type: ServerMessage.EventType
-        def __init__(self, event_type: _Optional[_Union[ServerMessage.EventType, str]] = ...) -> None: ...
+        event_type: int
+        def __init__(self, event_type: _Optional[_Union[int, str]] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class RoomCreated(_message.Message):
         __slots__ = ("room_id",)
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
         room_id: str
         def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class RoomDeleted(_message.Message):
         __slots__ = ("room_id",)
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
         room_id: str
         def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class MetricsReport(_message.Message):
         __slots__ = ("metrics",)
         METRICS_FIELD_NUMBER: _ClassVar[int]
         metrics: str
         def __init__(self, metrics: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class HlsPlayable(_message.Message):
         __slots__ = ("room_id", "component_id")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -112,16 +127,19 @@ class ServerMessage(_message.Message):
         room_id: str
         component_id: str
         def __init__(self, room_id: _Optional[str] = ..., component_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class HlsUploaded(_message.Message):
         __slots__ = ("room_id",)
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
         room_id: str
         def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class HlsUploadCrashed(_message.Message):
         __slots__ = ("room_id",)
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
         room_id: str
         def __init__(self, room_id: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class PeerMetadataUpdated(_message.Message):
         __slots__ = ("room_id", "peer_id", "metadata")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -131,15 +149,17 @@ class ServerMessage(_message.Message):
         peer_id: str
         metadata: str
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ..., metadata: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class Track(_message.Message):
         __slots__ = ("id", "type", "metadata")
         ID_FIELD_NUMBER: _ClassVar[int]
         TYPE_FIELD_NUMBER: _ClassVar[int]
         METADATA_FIELD_NUMBER: _ClassVar[int]
         id: str
-        type: ServerMessage.TrackType
+        type: int
         metadata: str
-        def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[ServerMessage.TrackType, str]] = ..., metadata: _Optional[str] = ...) -> None: ...
+        def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[int, str]] = ..., metadata: _Optional[str] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class TrackAdded(_message.Message):
         __slots__ = ("room_id", "peer_id", "component_id", "track")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +171,7 @@ class ServerMessage(_message.Message):
         component_id: str
         track: ServerMessage.Track
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ..., component_id: _Optional[str] = ..., track: _Optional[_Union[ServerMessage.Track, _Mapping]] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class TrackRemoved(_message.Message):
         __slots__ = ("room_id", "peer_id", "component_id", "track")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +183,7 @@ class ServerMessage(_message.Message):
         component_id: str
         track: ServerMessage.Track
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ..., component_id: _Optional[str] = ..., track: _Optional[_Union[ServerMessage.Track, _Mapping]] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     class TrackMetadataUpdated(_message.Message):
         __slots__ = ("room_id", "peer_id", "component_id", "track")
         ROOM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -173,6 +195,7 @@ class ServerMessage(_message.Message):
         component_id: str
         track: ServerMessage.Track
         def __init__(self, room_id: _Optional[str] = ..., peer_id: _Optional[str] = ..., component_id: _Optional[str] = ..., track: _Optional[_Union[ServerMessage.Track, _Mapping]] = ...) -> None: ...
+        def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
     ROOM_CRASHED_FIELD_NUMBER: _ClassVar[int]
     PEER_CONNECTED_FIELD_NUMBER: _ClassVar[int]
     PEER_DISCONNECTED_FIELD_NUMBER: _ClassVar[int]
@@ -216,3 +239,4 @@ class ServerMessage(_message.Message):
     peer_added: ServerMessage.PeerAdded
     peer_deleted: ServerMessage.PeerDeleted
     def __init__(self, room_crashed: _Optional[_Union[ServerMessage.RoomCrashed, _Mapping]] = ..., peer_connected: _Optional[_Union[ServerMessage.PeerConnected, _Mapping]] = ..., peer_disconnected: _Optional[_Union[ServerMessage.PeerDisconnected, _Mapping]] = ..., peer_crashed: _Optional[_Union[ServerMessage.PeerCrashed, _Mapping]] = ..., component_crashed: _Optional[_Union[ServerMessage.ComponentCrashed, _Mapping]] = ..., authenticated: _Optional[_Union[ServerMessage.Authenticated, _Mapping]] = ..., auth_request: _Optional[_Union[ServerMessage.AuthRequest, _Mapping]] = ..., subscribe_request: _Optional[_Union[ServerMessage.SubscribeRequest, _Mapping]] = ..., subscribe_response: _Optional[_Union[ServerMessage.SubscribeResponse, _Mapping]] = ..., room_created: _Optional[_Union[ServerMessage.RoomCreated, _Mapping]] = ..., room_deleted: _Optional[_Union[ServerMessage.RoomDeleted, _Mapping]] = ..., metrics_report: _Optional[_Union[ServerMessage.MetricsReport, _Mapping]] = ..., hls_playable: _Optional[_Union[ServerMessage.HlsPlayable, _Mapping]] = ..., hls_uploaded: _Optional[_Union[ServerMessage.HlsUploaded, _Mapping]] = ..., hls_upload_crashed: _Optional[_Union[ServerMessage.HlsUploadCrashed, _Mapping]] = ..., peer_metadata_updated: _Optional[_Union[ServerMessage.PeerMetadataUpdated, _Mapping]] = ..., track_added: _Optional[_Union[ServerMessage.TrackAdded, _Mapping]] = ..., track_removed: _Optional[_Union[ServerMessage.TrackRemoved, _Mapping]] = ..., track_metadata_updated: _Optional[_Union[ServerMessage.TrackMetadataUpdated, _Mapping]] = ..., peer_added: _Optional[_Union[ServerMessage.PeerAdded, _Mapping]] = ..., peer_deleted: _Optional[_Union[ServerMessage.PeerDeleted, _Mapping]] = ...) -> None: ...
+    def to_dict(self, casing: _Literal["camel", "snake"] = ..., include_default_values: bool = ...) -> dict[str, _Any]: ...
