@@ -28,6 +28,7 @@ import types
 from typing import Any
 
 ROOT = "jellyfish"
+POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -130,10 +131,14 @@ def member_of(cls: type, name: str) -> dict[str, Any]:
         kind = "staticmethod" if isinstance(raw, staticmethod) else "classmethod"
         return {"kind": kind, "signature": signature_of(function)}
     if inspect.isfunction(raw) or inspect.ismethoddescriptor(raw) or inspect.isbuiltin(raw):
+        signature = signature_of(raw)
+        # The instance parameter is bound on every call; its name (self, message) is not API.
+        if inspect.isfunction(raw) and signature and signature[0]["kind"] in POSITIONAL:
+            signature = signature[1:]
         return {
             "kind": "method",
             "async": inspect.iscoroutinefunction(raw) or inspect.isasyncgenfunction(raw),
-            "signature": signature_of(raw),
+            "signature": signature,
         }
     return {"kind": "attribute"}
 

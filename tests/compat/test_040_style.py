@@ -133,8 +133,9 @@ async def test_bad_token_on_the_notifier_is_a_runtime_error(server):
         await asyncio.wait_for(notifier.connect(), WAIT)
 
 
-async def _notifications_during(server, room_id, action, count):
-    """Run a 0.4.0-style notifier, do ``action()``, return the room's first ``count`` ones."""
+async def _notifications_during(server, room_id, action, last_kind):
+    """Run a 0.4.0-style notifier, do ``action()``, return the room's notifications up to the
+    first ``last_kind`` one."""
     notifier = Notifier(server_address=server.address, server_api_token=server.token)
     received = []
     enough = asyncio.Event()
@@ -145,7 +146,7 @@ async def _notifications_during(server, room_id, action, count):
             return
         print(f"Received a notification: {server_notification}")
         received.append(server_notification)
-        if len(received) >= count:
+        if isinstance(server_notification, last_kind):
             enough.set()
 
     notifier_task = asyncio.create_task(notifier.connect())
@@ -156,7 +157,7 @@ async def _notifications_during(server, room_id, action, count):
     finally:
         notifier_task.cancel()
         await asyncio.gather(notifier_task, return_exceptions=True)
-    return received[:count]
+    return received
 
 
 @pytest.mark.anyio
@@ -170,9 +171,10 @@ async def test_notifications_print_and_compare_as_in_040(server, room_api, capsy
         peers.append(peer)
         room_api.delete_room(room_id)
 
-    created, peer_added, deleted = await _notifications_during(
-        server, room_id, create_room_and_peer, 3
+    received = await _notifications_during(
+        server, room_id, create_room_and_peer, ServerMessageRoomDeleted
     )
+    created, peer_added, deleted = received[0], received[1], received[-1]
 
     peer_id = peers[0].id
     assert created == ServerMessageRoomCreated(room_id=room_id)
@@ -194,7 +196,9 @@ async def test_track_notification_prints_its_track_and_enum(server, room_api):
     def add_file_component():
         room_api.add_component(room.id, options=ComponentOptionsFile(file_path="video.h264"))
 
-    [track_added] = await _notifications_during(server, room.id, add_file_component, 1)
+    [track_added] = await _notifications_during(
+        server, room.id, add_file_component, ServerMessageTrackAdded
+    )
 
     assert isinstance(track_added, ServerMessageTrackAdded)
     assert track_added.track.type == ServerMessageTrackType.TRACK_TYPE_VIDEO
