@@ -4,11 +4,13 @@ openapi-python-client 0.28 appends ``_`` to every identifier that is a Python bu
 the ``type`` property of ``Peer``, ``Track``, ``Component*`` and the request bodies became
 ``type_``: ``peer.type`` raised ``AttributeError`` and ``Peer(type="webrtc", ...)``
 ``TypeError``. 0.4.0 (openapi-python-client 0.16 with its own templates) called it
-``type``. Its only Python name comes from ``utils.fix_reserved_words``, so exempting the
-names below there renames the attribute, the constructor keyword, the locals of
-``to_dict``/``from_dict`` and the docstrings together, and nothing else. A field named
-``type`` on an attrs class is harmless: the generated code never calls the builtin where
-the name is shadowed (codegen/tests checks the output type-checks and round-trips).
+``type``. The Python name of a property comes from ``utils.fix_reserved_words``, so
+exempting the names below there renames the attribute, the constructor keyword, the
+locals of ``to_dict``/``from_dict`` and the docstrings together, and nothing else. The
+generated code never calls the builtin where a field or local shadows it; the one
+annotation that names it, ``from_dict(cls: type[T])``, is made ``builtins.type[T]`` by
+``generate.keep_the_builtin_type_in_annotations``. codegen/tests runs mypy --strict on
+the output; tests/test_generated.py round-trips every model.
 
 Usage (what codegen/generate.py runs): the arguments of ``openapi-python-client``.
 """
