@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -127,6 +130,7 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+    session.run("python", "tests/docs/check_reference.py", "site")
 
 
 @nox.session
@@ -143,3 +147,73 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session
+def compat(session: nox.Session) -> None:
+    """Prove the 0.4.0 drop-in claim against the real jellyfish-server-sdk 0.4.0 from the index.
+
+    Installs 0.4.0 into its own venv, extracts both public surfaces with the same script
+    (tests/compat/extract_surface.py), runs the 0.4.0 README's examples unchanged against
+    the emulator on localhost:5002 (in a private network namespace when `unshare` allows),
+    and fails on any difference that tests/compat/exceptions.toml does not explain.
+    """
+    _install_package(session)
+    scratch = Path(session.create_tmp())
+    old_venv = Path(session.virtualenv.location).parent / "compat_jellyfish_040"
+    old_python = old_venv / "bin" / "python"
+    if not old_python.exists():
+        session.run("python", "-m", "venv", str(old_venv))
+    session.run(
+        str(old_python), "-m", "pip", "install", "-q", "jellyfish-server-sdk==0.4.0", external=True
+    )
+    old_surface, new_surface = scratch / "surface-0.4.0.json", scratch / "surface-ours.json"
+    with old_surface.open("w") as out:
+        session.run(str(old_python), "tests/compat/extract_surface.py", stdout=out, external=True)
+    with new_surface.open("w") as out:
+        session.run("python", "tests/compat/extract_surface.py", str(old_surface), stdout=out)
+
+    # 0.4.0's README comes from its sdist at session time (its code is not ours to commit).
+    sdist_dir = scratch / "sdist"
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--no-binary",
+        ":all:",
+        "--no-deps",
+        "jellyfish-server-sdk==0.4.0",
+        "-d",
+        str(sdist_dir),
+    )
+    readme = scratch / "README-0.4.0.md"
+    session.run(
+        "python",
+        "-c",
+        "import sys, tarfile; t = tarfile.open(sys.argv[1]); "
+        "m = next(n for n in t.getnames() if n.endswith('/README.md')); "
+        "open(sys.argv[2], 'wb').write(t.extractfile(m).read())",
+        str(next(sdist_dir.glob("*.tar.gz"))),
+        str(readme),
+    )
+    readme_differences = scratch / "readme-differences.txt"
+    runner = ["python", "tests/compat/run_040_readme.py", str(readme), str(readme_differences)]
+    if (
+        shutil.which("unshare")
+        and subprocess.run(["unshare", "-rn", "true"], check=False).returncode == 0
+    ):
+        # A private loopback: the examples' fixed port 5002 cannot clash with anything.
+        python = Path(session.bin) / "python"
+        command = f"ip link set lo up && exec {shlex.join([str(python), *runner[1:]])}"
+        session.run("unshare", "-rn", "sh", "-c", command, external=True)
+    else:
+        session.run(*runner)
+    session.run(
+        "python",
+        "tests/compat/compare_surfaces.py",
+        str(old_surface),
+        str(new_surface),
+        str(readme_differences),
+    )

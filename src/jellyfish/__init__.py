@@ -25,7 +25,6 @@ from jellyfish._openapi_client.models import (
     ComponentOptionsRecordingSubscribeMode,
     ComponentOptionsRTSP,
     ComponentOptionsSIP,
-    ComponentOptionsSIPSIPCredentials,
     ComponentPropertiesFile,
     ComponentPropertiesHLS,
     ComponentPropertiesHLSSubscribeMode,
@@ -38,10 +37,8 @@ from jellyfish._openapi_client.models import (
     ComponentRTSP,
     ComponentSIP,
     HealthReport,
-    HealthReportDistribution,
     HealthReportStatus,
     Peer,
-    PeerDetailsResponseData,
     PeerOptionsWebRTC,
     PeerStatus,
     Room,
@@ -51,6 +48,18 @@ from jellyfish._openapi_client.models import (
     SIPCredentials,
     Track,
     TrackType,
+)
+
+# Importable (code may use them) but kept out of `__all__`: generated names 0.4.0 did not
+# export, each with a clearer public equivalent (SIPCredentials, HealthReport, PeerDetails).
+from jellyfish._openapi_client.models import (
+    ComponentOptionsSIPSIPCredentials as ComponentOptionsSIPSIPCredentials,
+)
+from jellyfish._openapi_client.models import (
+    HealthReportDistribution as HealthReportDistribution,
+)
+from jellyfish._openapi_client.models import (
+    PeerDetailsResponseData as PeerDetailsResponseData,
 )
 from jellyfish._version import __version__
 from jellyfish.api import (
@@ -62,6 +71,9 @@ from jellyfish.api import (
     RecordingApi,
     RoomApi,
 )
+
+# A clearer name for the generated ComponentPropertiesSIPSIPCredentials (kept: 0.4.0 exported it).
+ComponentPropertiesSIPCredentials = ComponentPropertiesSIPSIPCredentials
 
 __all__ = [
     "NO_RECONNECT",
@@ -79,7 +91,6 @@ __all__ = [
     "ComponentOptionsRecording",
     "ComponentOptionsRecordingSubscribeMode",
     "ComponentOptionsSIP",
-    "ComponentOptionsSIPSIPCredentials",
     "ComponentPropertiesFile",
     "ComponentPropertiesHLS",
     "ComponentPropertiesHLSSubscribeMode",
@@ -87,17 +98,16 @@ __all__ = [
     "ComponentPropertiesRecording",
     "ComponentPropertiesRecordingSubscribeMode",
     "ComponentPropertiesSIP",
+    "ComponentPropertiesSIPCredentials",
     "ComponentPropertiesSIPSIPCredentials",
     "ComponentRTSP",
     "ComponentRecording",
     "ComponentSIP",
     "HealthReport",
-    "HealthReportDistribution",
     "HealthReportStatus",
     "Notifier",
     "Peer",
     "PeerDetails",
-    "PeerDetailsResponseData",
     "PeerOptionsWebRTC",
     "PeerStatus",
     "ReconnectPolicy",

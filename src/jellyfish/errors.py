@@ -9,6 +9,13 @@
 * :class:`DecodeError`: bytes that are not a Jellyfish ``ServerMessage``.
 * :class:`NotifierError` and its subclasses: the server WebSocket failed.
 
+Some are also the builtin exception Python code already catches: every timeout
+(:class:`RequestTimeoutError`, :class:`NotifierTimeoutError`) is a ``TimeoutError``,
+:class:`ConnectionFailedError` (REST and notifiers alike) a ``ConnectionError``, and
+:class:`InvalidTokenError` the ``RuntimeError`` that 0.4.0 raised for a bad token.
+The one table of them all, with when each is raised and whether to retry, is the
+documentation's "Errors" page (docs/errors.md, checked against this module by a test).
+
 All of them keep their state in ``args``, so they pickle and cross process
 boundaries intact.
 """

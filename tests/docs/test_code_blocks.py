@@ -1,0 +1,155 @@
+"""Every ```python block of README.md and docs/*.md runs, against the emulator.
+
+A block that is not meant to run on its own is marked by ``<!-- fragment: why -->`` on the
+line directly before its fence. Each page runs in its own process (tests/docs/_run_blocks.py:
+blocks in order, one namespace, top-level ``await`` allowed, a timeout per block) with an
+emulator on the docs' 0.4.0 defaults (127.0.0.1:5002, token ``development``) and
+``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN`` set. Where ``unshare -rn`` works, each page gets a
+private loopback, so the pages run in parallel and port 5002 clashes with nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from docs._run_blocks import BLOCK_TIMEOUT, python_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+RUNNER = Path(__file__).with_name("_run_blocks.py")
+
+#: Blocks that fail today, in pages other engineers own: (page, a snippet that only that
+#: block of the page contains) -> why. Strict: a listed block that passes fails the test, so
+#: fixed blocks leave the list. Do not add blocks of pages you own: fix them.
+KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("README.md", '"development") as notifier:  # blocking'): "the `for event in notifier` "
+    "loop never ends (no stop condition)",
+    ("index.md", "# PeerAdded, PeerConnected, ..."): "`for event in notifier` never ends",
+    ("notifications.md", "if isinstance(notification, ServerMessagePeerConnected)"): "uses "
+    "`notification`, defined nowhere (a fragment?)",
+    ("notifications.md", "decode_metadata(peer_metadata_updated)"): "uses "
+    "`peer_metadata_updated`, defined nowhere",
+    (
+        "notifications.md",
+        'notifier = Notifier(server_address="localhost:5002", server_api_token="development")',
+    ): "the 0.4.0-style notifier task runs forever (no stop condition)",
+    ("notifications.md", "import anyio\nfrom jellyfish import Notifier\n"): "runs forever",
+    ("notifications.md", 'notifier = BlockingNotifier("localhost:5002", "development")\n'): ""
+    "runs forever (no stop condition)",
+    ("notifications.md", "# started and ready"): "`for event in notifier` never ends",
+    ("notifications.md", "from flask import"): "needs flask (not a test dependency)",
+    ("notifications.md", "def respond_root():"): "uses `app` from the flask block",
+    ("notifications.md", "from fastapi import"): "needs fastapi (not a dependency anywhere)",
+    ("rest.md", 'stream_hls_content(room.id, "muxed_segment_7.m4s")'): "an earlier block's "
+    "`with RoomApi(...) as room_api` closed `room_api`",
+    ("rest.md", "room_api.add_peer(room_id, PeerOptionsWebRTC())"): "uses `room_id`, "
+    "defined nowhere",
+    ("rest.md", "room_api.get_room(room_id, timeout=0.5)"): "uses `room_id`, defined nowhere",
+    ("rest.md", "# certifi CAs"): "uses `token`, defined nowhere",
+    ("rest.md", '"jellyfish1:5002", token'): "uses `token`, defined nowhere",
+    ("testing.md", "with FakePeer(peer.peer_websocket_url, peer.token) as fake"): "uses "
+    "`PeerOptionsWebRTC` without importing it",
+}
+
+
+def _isolated() -> bool:
+    if not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def _command(page: Path, results: Path, isolated: bool) -> list[str]:
+    command = [sys.executable, str(RUNNER), str(page), str(results)]
+    if not isolated:
+        return command
+    return ["unshare", "-rn", "sh", "-c", f"ip link set lo up && exec {shlex.join(command)}"]
+
+
+def _runnable(page: Path) -> list[tuple[int, int, str, str | None]]:
+    return [b for b in python_blocks(page.read_text(encoding="utf-8")) if b[3] is None]
+
+
+@pytest.fixture(scope="module")
+def page_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """Run every page (in parallel when isolated) and collect each block's outcome."""
+    isolated = _isolated()
+    scratch = tmp_path_factory.mktemp("docs-blocks")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    for name in ("JELLYFISH_ADDRESS", "JELLYFISH_TOKEN", "JELLYFISH_SECURE"):
+        env.pop(name, None)
+    outcomes: dict[str, list[dict]] = {}
+    pages = [page for page in PAGES if _runnable(page)]
+    running = []
+    for page in pages:
+        results = scratch / f"{page.name}.jsonl"
+        log = (scratch / f"{page.name}.log").open("w")
+        process = subprocess.Popen(
+            _command(page, results, isolated), cwd=scratch, env=env, stdout=log, stderr=log
+        )
+        running.append((page, results, process, log))
+        if not isolated:  # one emulator on port 5002 at a time
+            _finish(page, process)
+    for page, results, process, log in running:
+        _finish(page, process)
+        log.close()
+        lines = results.read_text().splitlines() if results.exists() else []
+        outcomes[page.name] = [json.loads(line) for line in lines]
+        if process.returncode != 0:
+            tail = (scratch / f"{page.name}.log").read_text()[-2000:]
+            outcomes[page.name].append({"ordinal": 0, "status": "runner failed", "error": tail})
+    return outcomes
+
+
+def _finish(page: Path, process: subprocess.Popen[bytes]) -> None:
+    budget = BLOCK_TIMEOUT * max(1, len(_runnable(page))) + 60
+    try:
+        process.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if _runnable(p)], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_every_python_block_runs(page: Path, page_results: dict[str, list[dict]]) -> None:
+    outcomes = {o["ordinal"]: o for o in page_results[page.name]}
+    problems = []
+    blocks = _runnable(page)
+    for known_page, snippet in KNOWN_FAILURES:
+        count = sum(snippet in code for _, _, code, _ in blocks)
+        if known_page == page.name and count != 1:
+            problems.append(
+                f"KNOWN_FAILURES: {snippet!r} matches {count} runnable blocks of {page.name} "
+                "(the block changed or became a fragment: update the entry)"
+            )
+    for ordinal, line, code, _fragment in blocks:
+        outcome = outcomes.get(ordinal, {"status": "did not run", "error": ""})
+        known = [
+            why
+            for (known_page, snippet), why in KNOWN_FAILURES.items()
+            if known_page == page.name and snippet in code
+        ]
+        where = f"{page.name} python block {ordinal} (line {line})"
+        if outcome["status"] == "ok" and known:
+            problems.append(f"{where} passes now: remove it from KNOWN_FAILURES")
+        elif outcome["status"] != "ok" and not known:
+            problems.append(f"{where}: {outcome['status']}\n{outcome['error']}")
+    if 0 in outcomes:
+        problems.append(f"the runner failed:\n{outcomes[0]['error']}")
+    assert not problems, "\n\n".join(problems)
+
+
+def test_fragment_markers_say_why() -> None:
+    for page in PAGES:
+        for ordinal, _line, _code, fragment in python_blocks(page.read_text(encoding="utf-8")):
+            assert fragment is None or fragment.strip(), f"{page.name} block {ordinal}: empty"
