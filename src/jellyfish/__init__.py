@@ -8,12 +8,13 @@ asyncio or trio.
 from __future__ import annotations
 
 import importlib as _importlib
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
 
 from jellyfish._version import __version__
 
-if _TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
+# Not typing.TYPE_CHECKING: importing typing would be most of this module's import time.
+# Type checkers treat any variable of this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
     from jellyfish import errors, events
     from jellyfish._notifications import (
         NO_RECONNECT,
@@ -187,10 +188,16 @@ __all__ = [
 ]
 
 
-if not _TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+# Subpackages that the eager ``import jellyfish`` of earlier versions bound as a side effect
+# (``jellyfish.api.RoomApi`` worked after a bare ``import jellyfish``); still reachable.
+_SUBMODULES = frozenset({"api", "_notifications", "_openapi_client"})
 
-    def __getattr__(name: str) -> _Any:
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+
+    def __getattr__(name: str) -> object:
         module_name = _LAZY_NAMES.get(name)
+        if module_name is None and name in _SUBMODULES:
+            module_name = f"{__name__}.{name}"
         if module_name is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         module = _importlib.import_module(module_name)
@@ -201,3 +208,6 @@ if not _TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name sta
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_LAZY_NAMES})
+
+
+del TYPE_CHECKING

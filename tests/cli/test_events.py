@@ -37,10 +37,10 @@ class Tail:
         assert line, f"events ended early: {self.stop()}"
         return line.rstrip("\n")
 
-    def stop(self) -> tuple[int, str]:
-        """SIGINT (Ctrl-C); returns the exit code and what remained on stderr."""
+    def stop(self, signum: int = signal.SIGINT) -> tuple[int, str]:
+        """SIGINT (Ctrl-C) by default; returns the exit code and what remained on stderr."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signum)
         _, stderr = self.process.communicate(timeout=10)
         return self.process.returncode, stderr
 
@@ -87,8 +87,9 @@ def _new_room_id(room_ids: list[str]) -> str:
     return room_ids[-1]
 
 
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_tail_prints_timestamped_readable_lines_and_ctrl_c_exits_0(
-    jellyfish_shared_server: JellyfishServer | RealJellyfish, room_ids: list[str]
+    jellyfish_shared_server: JellyfishServer | RealJellyfish, room_ids: list[str], stop_signal: int
 ) -> None:
     room_id = _new_room_id(room_ids)
     with (
@@ -109,7 +110,7 @@ def test_tail_prints_timestamped_readable_lines_and_ctrl_c_exits_0(
             f"ServerMessageRoomDeleted(room_id='{room_id}')",
         ]
         started = time.monotonic()
-        code, stderr = events.stop()
+        code, stderr = events.stop(stop_signal)
         assert code == 0, stderr
         assert time.monotonic() - started < 3  # "at once": no reconnect or drain wait
         assert "Traceback" not in stderr

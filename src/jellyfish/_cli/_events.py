@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,27 @@ _limit_option = click.option(
     metavar="N",
     help="Exit after printing N notifications.",
 )
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM raise ``KeyboardInterrupt`` while the command runs.
+
+    Even when the parent ignores SIGINT (a shell starts background jobs that way), so
+    ``kill -INT`` and process supervisors stop the command as promptly as Ctrl-C does.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {
+        signum: signal.signal(signum, signal.default_int_handler)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _Printer:
@@ -97,18 +120,17 @@ def events(
         subscribe=subscriptions,
         queue_events=True,
     )
-    try:
-        notifier.start()
-        notifier.wait_ready(timeout=connection.timeout)
-        click.echo(f"Listening to {notifier.url} (Ctrl-C to stop)", err=True)
-        for event in notifier:
-            printer(event)
-            if printer.done.is_set():
-                break
-    except KeyboardInterrupt:
-        pass
-    finally:
-        notifier.close(timeout=1.0)
+    with _interruptible(), contextlib.suppress(KeyboardInterrupt):
+        try:
+            notifier.start()
+            notifier.wait_ready(timeout=connection.timeout)
+            click.echo(f"Listening to {notifier.url} (Ctrl-C to stop)", err=True)
+            for event in notifier:
+                printer(event)
+                if printer.done.is_set():
+                    break
+        finally:
+            notifier.close(timeout=1.0)
 
 
 @cli.group()
@@ -155,14 +177,13 @@ def webhooks_listen(
     click.echo(
         f"Listening for webhooks on http://{bound_host!s}:{bound_port} (Ctrl-C to stop)", err=True
     )
-    try:
-        while not printer.done.wait(0.5):  # a short wait keeps Ctrl-C responsive everywhere
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _interruptible(), contextlib.suppress(KeyboardInterrupt):
+        try:
+            while not printer.done.wait(0.5):  # a short wait keeps Ctrl-C responsive everywhere
+                pass
+        finally:
+            server.shutdown()
+            server.server_close()
 
 
 def _handler_class(
