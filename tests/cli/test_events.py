@@ -132,11 +132,11 @@ def test_room_filter_and_json_lines(
         assert events.stop()[0] == 0
     assert (first["type"], first["notification"]) == (
         "ServerMessageRoomCreated",
-        {"room_id": watched},
+        {"roomId": watched},
     )
     assert (second["type"], second["notification"]) == (
         "ServerMessageRoomDeleted",
-        {"room_id": watched},
+        {"roomId": watched},
     )
     assert datetime.fromisoformat(first["time"]).tzinfo is not None
 

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 from jellyfish._cli import _notification_text as text
 from jellyfish._cli._output import Progress, tree_lines
-from jellyfish.events import ServerMessageRoomCreated, UnknownNotification
+from jellyfish.events import (
+    ServerMessageRoomCreated,
+    ServerMessageTrack,
+    ServerMessageTrackAdded,
+    ServerMessageTrackType,
+    UnknownNotification,
+)
 
 WHEN = datetime(2026, 12, 1, 10, 42, 1, 337000, tzinfo=timezone(timedelta(hours=1)))
 
@@ -76,7 +82,29 @@ def test_notification_lines_of_every_kind_are_one_line_and_json_ready() -> None:
     created = text.json_line(ServerMessageRoomCreated(room_id="r1"), WHEN)
     assert (created["type"], created["notification"]) == (
         "ServerMessageRoomCreated",
-        {"room_id": "r1"},
+        {"roomId": "r1"},  # as 0.4.0's betterproto to_dict(): camelCase, no default values
     )
+    assert text.as_dict(UnknownNotification(b"ab")) == {"data": "YWI="}
+    assert text.as_dict(Reconnected(2, ConnectionError("reset"))) == {
+        "connection": 2,
+        "error": "reset",
+        "errorType": "ConnectionError",
+    }
     reconnected = text.text_line(Reconnected(2, ConnectionError("reset")), WHEN)
     assert reconnected.startswith("10:42:01.337 --- reconnected (")
+
+
+def test_readable_form_is_the_agreed_one_line_repr() -> None:
+    track = ServerMessageTrack(
+        id="t1", type=ServerMessageTrackType.TRACK_TYPE_VIDEO, metadata="null"
+    )
+    event = ServerMessageTrackAdded(room_id="r1", component_id="c1", track=track)
+    assert text.readable(event) == (
+        "ServerMessageTrackAdded(room_id='r1', component_id='c1', "
+        "track=ServerMessageTrack(id='t1', type=TRACK_TYPE_VIDEO, metadata='null'))"
+    )
+    assert text.as_dict(event) == {
+        "roomId": "r1",
+        "componentId": "c1",
+        "track": {"id": "t1", "type": "TRACK_TYPE_VIDEO", "metadata": "null"},
+    }

@@ -118,8 +118,8 @@ def test_json_lines_room_filter_and_limit_in_process(unused_port: int) -> None:
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["type"], line["notification"]) for line in lines] == [
-        ("ServerMessageRoomCreated", {"room_id": "wanted"}),
-        ("ServerMessageRoomCreated", {"room_id": "wanted"}),
+        ("ServerMessageRoomCreated", {"roomId": "wanted"}),
+        ("ServerMessageRoomCreated", {"roomId": "wanted"}),
     ]
     assert answers == [204, 400, 400, 204, 204]
     assert "Rejected a webhook to /hook: " in result.stderr

@@ -2,11 +2,13 @@
 
 The readable form is the notification's ``repr`` and the JSON form its ``to_dict()`` (every
 notification, ``Reconnected`` and ``UnknownNotification`` have both). ``_fallback_*`` covers
-objects without ``to_dict()`` so that the command works with any notification it is given.
+objects without ``to_dict()`` (SDK versions before the one-line reprs) the same way: camelCase
+keys, default values left out, bytes in base64, so the output does not depend on which.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from datetime import datetime
 from typing import Any
@@ -53,15 +55,30 @@ def json_line(event: object, when: datetime) -> dict[str, Any]:
 
 
 def _fallback_readable(event: object) -> str:
-    fields = ", ".join(f"{key}={value!r}" for key, value in _fallback_dict(event).items())
-    return f"{_fallback_name(event)}({fields})"
-
-
-def _fallback_name(event: object) -> str:
     from google.protobuf.message import Message
 
-    name = type(event).__name__
-    return f"ServerMessage{name}" if isinstance(event, Message) else name
+    if isinstance(event, Message):
+        return _message_repr(event)
+    fields = ", ".join(f"{key}={value!r}" for key, value in _fallback_dict(event).items())
+    return f"{type(event).__name__}({fields})"
+
+
+def _message_repr(message: Any) -> str:
+    """``ServerMessageX(field=value, ...)``: the fields set, enums by name, as 0.4.0 printed."""
+    parts = []
+    for field, value in message.ListFields():
+        if field.message_type is not None:
+            shown = (
+                _message_repr(value)
+                if hasattr(value, "ListFields")
+                else "[" + ", ".join(_message_repr(item) for item in value) + "]"
+            )
+        elif field.enum_type is not None:
+            shown = field.enum_type.values_by_number[value].name
+        else:
+            shown = repr(value)
+        parts.append(f"{field.name}={shown}")
+    return f"ServerMessage{type(message).__name__}({', '.join(parts)})"
 
 
 def _fallback_dict(event: object) -> dict[str, Any]:
@@ -69,12 +86,15 @@ def _fallback_dict(event: object) -> dict[str, Any]:
     from google.protobuf.message import Message
 
     if isinstance(event, Message):
-        return json_format.MessageToDict(
-            event, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-        )
-    if dataclasses.is_dataclass(event) and not isinstance(event, type):
-        return {field.name: str(getattr(event, field.name)) for field in dataclasses.fields(event)}
+        return json_format.MessageToDict(event)
+    if dataclasses.is_dataclass(event) and not isinstance(event, type):  # Reconnected
+        error = getattr(event, "error", None)
+        return {
+            "connection": getattr(event, "connection", None),
+            "error": str(error),
+            "errorType": type(error).__name__,
+        }
     data = getattr(event, "data", None)
-    if isinstance(data, bytes):
-        return {"data": data.hex()}
+    if isinstance(data, bytes):  # UnknownNotification
+        return {"data": base64.b64encode(data).decode("ascii")}
     return {"repr": repr(event)}
