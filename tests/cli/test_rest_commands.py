@@ -381,11 +381,10 @@ def test_server_rejection_of_an_option_value(run: Run, env: dict[str, str], room
     assert failed.stderr.rstrip().endswith("(POST /room)")
 
 
+@pytest.mark.emulator_only
 def test_writing_the_download_fails_cleanly(
     run: Run, env: dict[str, str], tmp_path: Path, jellyfish_shared_server: JellyfishServer
 ) -> None:
-    if isinstance(jellyfish_shared_server, RealJellyfish):
-        pytest.skip("needs a recording on the server")
     recording = jellyfish_shared_server.recordings_dir / "cli-unwritable"
     recording.mkdir(parents=True, exist_ok=True)
     (recording / "index.m3u8").write_text("#EXTM3U\n")
