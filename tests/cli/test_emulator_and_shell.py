@@ -142,3 +142,14 @@ def test_zsh_and_fish_completion_scripts(shell: str) -> None:
     script = run_subprocess(env={"_JELLYFISH_COMPLETE": f"{shell}_source"})
     assert script.exit_code == 0
     assert "_JELLYFISH_COMPLETE" in script.stdout
+
+
+def test_emulator_without_the_testing_extra_says_how_to_get_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "jellyfish.testing.__main__", None)  # import fails
+    failed = run_in_process("emulator")
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith(
+        "Error: the emulator needs the testing extra: pip install 'jellyfish-server-sdk[testing]'"
+    )
