@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -70,6 +69,8 @@ pass_connection = click.make_pass_decorator(Connection)
 
 def describe_failure(error: BaseException) -> str | None:
     """One line for an expected failure (never the token); ``None`` for a bug."""
+    from http import HTTPStatus
+
     from jellyfish import errors
 
     if isinstance(error, errors.HTTPError):
