@@ -187,3 +187,23 @@ def test_invalid_limit() -> None:
     failed = run_in_process("events", "--limit", "0")
     assert failed.exit_code == 2
     assert "Invalid value for '--limit'" in failed.stderr
+
+
+def test_a_closed_pipe_ends_the_tail_quietly(env: dict[str, str]) -> None:
+    # `jellyfish events --metrics | head -1`: the reader goes away, no traceback follows
+    environ = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    process = subprocess.Popen(
+        [str(COMMAND), "events", "--metrics"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**environ, **env},
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline()  # the first MetricsReport
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert stderr.startswith("Listening to ws://")
+    assert "Traceback" not in stderr
+    assert "Error" not in stderr

@@ -96,6 +96,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `jellyfish events | head -1`: click exits quietly
+            raise
         except Exception as error:
             message = describe_failure(error)
             if message is None:
