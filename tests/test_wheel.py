@@ -13,14 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+def wheel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
         check=True,
     )
     (wheel,) = out.glob("jellyfish_server_sdk-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel_path: Path) -> set[str]:
+    with zipfile.ZipFile(wheel_path) as archive:
         return set(archive.namelist())
 
 
@@ -40,7 +45,9 @@ def test_wheel_is_typed_at_the_package_root(wheel_names: set[str]) -> None:
     assert "jellyfish/py.typed" in wheel_names
 
 
-def test_wheel_installs_no_console_scripts(wheel_names: set[str]) -> None:
-    # 0.4.0 shipped nine broken dev scripts as console commands; we ship none.
-    entry_points = [n for n in wheel_names if n.endswith("entry_points.txt")]
-    assert entry_points == []
+def test_wheel_installs_only_the_jellyfish_command(wheel_path: Path) -> None:
+    # 0.4.0 shipped nine broken dev scripts as console commands; we ship one, `jellyfish`.
+    with zipfile.ZipFile(wheel_path) as archive:
+        (entry_points,) = [n for n in archive.namelist() if n.endswith("entry_points.txt")]
+        text = archive.read(entry_points).decode()
+    assert text.split() == ["[console_scripts]", "jellyfish", "=", "jellyfish._cli:main"]

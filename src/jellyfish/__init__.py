@@ -5,75 +5,143 @@ notifications over the server WebSocket or by webhook, from blocking code,
 asyncio or trio.
 """
 
-from jellyfish import errors, events
-from jellyfish._notifications import (
-    NO_RECONNECT,
-    BlockingNotifier,
-    Notifier,
-    ReconnectPolicy,
-    Subscription,
-    Timeouts,
-)
-from jellyfish._notifications._webhooks import receive_binary, receive_json, receive_webhook
-from jellyfish._openapi_client.models import (
-    ComponentFile,
-    ComponentHLS,
-    ComponentOptionsFile,
-    ComponentOptionsHLS,
-    ComponentOptionsHLSSubscribeMode,
-    ComponentOptionsRecording,
-    ComponentOptionsRecordingSubscribeMode,
-    ComponentOptionsRTSP,
-    ComponentOptionsSIP,
-    ComponentPropertiesFile,
-    ComponentPropertiesHLS,
-    ComponentPropertiesHLSSubscribeMode,
-    ComponentPropertiesRecording,
-    ComponentPropertiesRecordingSubscribeMode,
-    ComponentPropertiesRTSP,
-    ComponentPropertiesSIP,
-    ComponentPropertiesSIPSIPCredentials,
-    ComponentRecording,
-    ComponentRTSP,
-    ComponentSIP,
-    HealthReport,
-    HealthReportStatus,
-    Peer,
-    PeerOptionsWebRTC,
-    PeerStatus,
-    Room,
-    RoomConfig,
-    RoomConfigVideoCodec,
-    S3Credentials,
-    SIPCredentials,
-    Track,
-    TrackType,
-)
+from __future__ import annotations
 
-# Importable (code may use them) but kept out of `__all__`: generated names 0.4.0 did not
-# export, each with a clearer public equivalent (SIPCredentials, HealthReport, PeerDetails).
-from jellyfish._openapi_client.models import (
-    ComponentOptionsSIPSIPCredentials as ComponentOptionsSIPSIPCredentials,
-)
-from jellyfish._openapi_client.models import (
-    HealthReportDistribution as HealthReportDistribution,
-)
-from jellyfish._openapi_client.models import (
-    PeerDetailsResponseData as PeerDetailsResponseData,
-)
+import importlib as _importlib
+
 from jellyfish._version import __version__
-from jellyfish.api import (
-    AsyncRecordingApi,
-    AsyncRoomApi,
-    Component,
-    ComponentOptions,
-    PeerDetails,
-    RecordingApi,
-    RoomApi,
-)
 
-# A clearer name for the generated ComponentPropertiesSIPSIPCredentials (kept: 0.4.0 exported it).
-ComponentPropertiesSIPCredentials = ComponentPropertiesSIPSIPCredentials
+# Not typing.TYPE_CHECKING: importing typing would be most of this module's import time.
+# Type checkers treat any variable of this name as True.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
+    from jellyfish import errors, events
+    from jellyfish._notifications import (
+        NO_RECONNECT,
+        BlockingNotifier,
+        Notifier,
+        ReconnectPolicy,
+        Subscription,
+        Timeouts,
+    )
+    from jellyfish._notifications._webhooks import receive_binary, receive_json, receive_webhook
+    from jellyfish._openapi_client.models import (
+        ComponentFile,
+        ComponentHLS,
+        ComponentOptionsFile,
+        ComponentOptionsHLS,
+        ComponentOptionsHLSSubscribeMode,
+        ComponentOptionsRecording,
+        ComponentOptionsRecordingSubscribeMode,
+        ComponentOptionsRTSP,
+        ComponentOptionsSIP,
+        ComponentPropertiesFile,
+        ComponentPropertiesHLS,
+        ComponentPropertiesHLSSubscribeMode,
+        ComponentPropertiesRecording,
+        ComponentPropertiesRecordingSubscribeMode,
+        ComponentPropertiesRTSP,
+        ComponentPropertiesSIP,
+        ComponentPropertiesSIPSIPCredentials,
+        ComponentRecording,
+        ComponentRTSP,
+        ComponentSIP,
+        HealthReport,
+        HealthReportStatus,
+        Peer,
+        PeerOptionsWebRTC,
+        PeerStatus,
+        Room,
+        RoomConfig,
+        RoomConfigVideoCodec,
+        S3Credentials,
+        SIPCredentials,
+        Track,
+        TrackType,
+    )
+
+    # Importable but kept out of `__all__`: generated names 0.4.0 did not export, each with a
+    # clearer public equivalent (SIPCredentials, HealthReport, PeerDetails).
+    from jellyfish._openapi_client.models import (
+        ComponentOptionsSIPSIPCredentials as ComponentOptionsSIPSIPCredentials,
+    )
+    from jellyfish._openapi_client.models import (
+        ComponentPropertiesSIPSIPCredentials as ComponentPropertiesSIPCredentials,
+    )
+    from jellyfish._openapi_client.models import (
+        HealthReportDistribution as HealthReportDistribution,
+    )
+    from jellyfish._openapi_client.models import (
+        PeerDetailsResponseData as PeerDetailsResponseData,
+    )
+    from jellyfish.api import (
+        AsyncRecordingApi,
+        AsyncRoomApi,
+        Component,
+        ComponentOptions,
+        PeerDetails,
+        RecordingApi,
+        RoomApi,
+    )
+
+# Every public name -> the module that defines it (PEP 562: loaded on first access, so
+# `import jellyfish` stays cheap and loads neither httpx nor a WebSocket library).
+_LAZY_NAMES: dict[str, str] = {
+    "BlockingNotifier": "jellyfish._notifications",
+    "NO_RECONNECT": "jellyfish._notifications",
+    "Notifier": "jellyfish._notifications",
+    "ReconnectPolicy": "jellyfish._notifications",
+    "Subscription": "jellyfish._notifications",
+    "Timeouts": "jellyfish._notifications",
+    "receive_binary": "jellyfish._notifications._webhooks",
+    "receive_json": "jellyfish._notifications._webhooks",
+    "receive_webhook": "jellyfish._notifications._webhooks",
+    "ComponentFile": "jellyfish._openapi_client.models",
+    "ComponentHLS": "jellyfish._openapi_client.models",
+    "ComponentOptionsFile": "jellyfish._openapi_client.models",
+    "ComponentOptionsHLS": "jellyfish._openapi_client.models",
+    "ComponentOptionsHLSSubscribeMode": "jellyfish._openapi_client.models",
+    "ComponentOptionsRTSP": "jellyfish._openapi_client.models",
+    "ComponentOptionsRecording": "jellyfish._openapi_client.models",
+    "ComponentOptionsRecordingSubscribeMode": "jellyfish._openapi_client.models",
+    "ComponentOptionsSIP": "jellyfish._openapi_client.models",
+    "ComponentOptionsSIPSIPCredentials": "jellyfish._openapi_client.models",
+    "ComponentPropertiesFile": "jellyfish._openapi_client.models",
+    "ComponentPropertiesHLS": "jellyfish._openapi_client.models",
+    "ComponentPropertiesHLSSubscribeMode": "jellyfish._openapi_client.models",
+    "ComponentPropertiesRTSP": "jellyfish._openapi_client.models",
+    "ComponentPropertiesRecording": "jellyfish._openapi_client.models",
+    "ComponentPropertiesRecordingSubscribeMode": "jellyfish._openapi_client.models",
+    "ComponentPropertiesSIP": "jellyfish._openapi_client.models",
+    "ComponentPropertiesSIPSIPCredentials": "jellyfish._openapi_client.models",
+    "ComponentRTSP": "jellyfish._openapi_client.models",
+    "ComponentRecording": "jellyfish._openapi_client.models",
+    "ComponentSIP": "jellyfish._openapi_client.models",
+    "HealthReport": "jellyfish._openapi_client.models",
+    "HealthReportDistribution": "jellyfish._openapi_client.models",
+    "HealthReportStatus": "jellyfish._openapi_client.models",
+    "Peer": "jellyfish._openapi_client.models",
+    "PeerDetailsResponseData": "jellyfish._openapi_client.models",
+    "PeerOptionsWebRTC": "jellyfish._openapi_client.models",
+    "PeerStatus": "jellyfish._openapi_client.models",
+    "Room": "jellyfish._openapi_client.models",
+    "RoomConfig": "jellyfish._openapi_client.models",
+    "RoomConfigVideoCodec": "jellyfish._openapi_client.models",
+    "S3Credentials": "jellyfish._openapi_client.models",
+    "SIPCredentials": "jellyfish._openapi_client.models",
+    "Track": "jellyfish._openapi_client.models",
+    "ComponentPropertiesSIPCredentials": "jellyfish._openapi_client.models",
+    "TrackType": "jellyfish._openapi_client.models",
+    "AsyncRecordingApi": "jellyfish.api",
+    "AsyncRoomApi": "jellyfish.api",
+    "Component": "jellyfish.api",
+    "ComponentOptions": "jellyfish.api",
+    "PeerDetails": "jellyfish.api",
+    "RecordingApi": "jellyfish.api",
+    "RoomApi": "jellyfish.api",
+    "errors": "jellyfish.errors",
+    "events": "jellyfish.events",
+}
 
 __all__ = [
     "NO_RECONNECT",
@@ -129,3 +197,35 @@ __all__ = [
     "receive_json",
     "receive_webhook",
 ]
+
+
+# Clearer names for generated ones (the generated name stays too: 0.4.0 exported it).
+_ALIASES = {"ComponentPropertiesSIPCredentials": "ComponentPropertiesSIPSIPCredentials"}
+
+# Subpackages that the eager ``import jellyfish`` of earlier versions bound as a side effect
+# (``jellyfish.api.RoomApi`` worked after a bare ``import jellyfish``); still reachable.
+_SUBMODULES = frozenset({"api", "_notifications", "_openapi_client"})
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+
+    def __getattr__(name: str) -> object:
+        module_name = _LAZY_NAMES.get(name)
+        if module_name is None and name in _SUBMODULES:
+            module_name = f"{__name__}.{name}"
+        if module_name is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        module = _importlib.import_module(module_name)
+        value = (
+            module
+            if module_name == f"{__name__}.{name}"
+            else getattr(module, _ALIASES.get(name, name))
+        )
+        globals()[name] = value  # later accesses skip __getattr__
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY_NAMES})
+
+
+del TYPE_CHECKING

@@ -48,15 +48,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("notifications.md", "from flask import"): "needs flask (not a test dependency)",
     ("notifications.md", "def respond_root():"): "uses `app` from the flask block",
     ("notifications.md", "from fastapi import"): "needs fastapi (not a dependency anywhere)",
-    ("rest.md", 'stream_hls_content(room.id, "muxed_segment_7.m4s")'): "an earlier block's "
-    "`with RoomApi(...) as room_api` closed `room_api`",
-    ("rest.md", "room_api.add_peer(room_id, PeerOptionsWebRTC())"): "uses `room_id`, "
-    "defined nowhere",
-    ("rest.md", "room_api.get_room(room_id, timeout=0.5)"): "uses `room_id`, defined nowhere",
-    ("rest.md", "# certifi CAs"): "uses `token`, defined nowhere",
-    ("rest.md", '"jellyfish1:5002", token'): "uses `token`, defined nowhere",
-    ("testing.md", "with FakePeer(peer.peer_websocket_url, peer.token) as fake"): "uses "
-    "`PeerOptionsWebRTC` without importing it",
 }
 
 

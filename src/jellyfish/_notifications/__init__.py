@@ -1,5 +1,9 @@
 """Server notifications: the decoder, the sans-IO protocol, the notifiers and webhooks."""
 
+# jellyfish.events first: it imports from this package, and this package's modules import
+# jellyfish.events._protos, so whichever of the two a program imports first, the other one's
+# names are then complete (``import jellyfish`` no longer imports them in this order for us).
+import jellyfish.events  # noqa: F401  (isort: skip)
 from jellyfish._notifications._anyio import Notifier
 from jellyfish._notifications._blocking import BlockingNotifier
 from jellyfish._notifications._common import Reconnected

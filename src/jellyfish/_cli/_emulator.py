@@ -1,0 +1,36 @@
+"""``jellyfish emulator``: ``python -m jellyfish.testing`` under the ``jellyfish`` command."""
+
+from __future__ import annotations
+
+import click
+
+from jellyfish._cli._app import cli
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+    short_help="Run a local Jellyfish emulator (python -m jellyfish.testing).",
+)
+@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
+def emulator(arguments: tuple[str, ...]) -> None:
+    """Run the local Jellyfish emulator until Ctrl-C (`jellyfish emulator --help`: options).
+
+    The same program and options as `python -m jellyfish.testing`; needs the testing extra
+    (pip install 'jellyfish-server-sdk[testing]').
+
+    \b
+    Examples:
+      jellyfish emulator --port 5002
+      jellyfish emulator --help
+    """
+    try:
+        from jellyfish.testing.__main__ import main
+    except ImportError as error:
+        raise click.ClickException(
+            f"the emulator needs the testing extra: pip install 'jellyfish-server-sdk[testing]' "
+            f"({error})"
+        ) from None
+    status = main(list(arguments))
+    if status:
+        raise click.exceptions.Exit(status)
