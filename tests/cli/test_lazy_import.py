@@ -108,12 +108,13 @@ def test_the_lazy_table_the_type_checking_imports_and_all_agree() -> None:
                 for alias in statement.names:
                     module = statement.module or ""
                     is_submodule = module == "jellyfish"
-                    type_checking_imports[alias.name] = (
+                    type_checking_imports[alias.asname or alias.name] = (
                         f"jellyfish.{alias.name}" if is_submodule else module
                     )
     table: dict[str, str] = jellyfish._LAZY_NAMES  # type: ignore[attr-defined]
     assert type_checking_imports == table
-    assert set(jellyfish.__all__) == {*table, "__version__"}
+    # The table may hold more: generated names kept importable but out of `__all__`.
+    assert set(jellyfish.__all__) <= {*table, "__version__"}
 
 
 @pytest.mark.parametrize(
