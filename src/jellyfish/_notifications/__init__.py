@@ -2,7 +2,7 @@
 
 from jellyfish._notifications._anyio import Notifier
 from jellyfish._notifications._blocking import BlockingNotifier
-from jellyfish._notifications._common import Reconnected
+from jellyfish._notifications._core import NotifierStats, Reconnected
 from jellyfish._notifications._decoder import (
     Notification,
     ServerNotification,
@@ -28,6 +28,7 @@ __all__ = [
     "Notification",
     "Notifier",
     "NotifierProtocol",
+    "NotifierStats",
     "ReconnectPolicy",
     "Reconnected",
     "ServerNotification",
