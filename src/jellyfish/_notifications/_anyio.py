@@ -39,6 +39,8 @@ from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeou
 __all__ = ["Notifier"]
 
 _BYTES_MESSAGE = BytesMessage
+# How long close() lets a running handler finish before cancelling it (seconds).
+_GRACE = 0.5
 
 
 class _Closing(Exception):
@@ -104,6 +106,7 @@ class Notifier(NotifierBase):
         self._send_lock: anyio.Lock | None = None
         self._scope: anyio.CancelScope | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
+        self._dispatch_scope: anyio.CancelScope | None = None
 
     # -- public API ---------------------------------------------------------------
 
@@ -258,6 +261,8 @@ class Notifier(NotifierBase):
                     self._scope = None
                     self._receiving = False
                     self._wake_dispatcher()
+                    if self._closing and self._dispatch_scope is not None:
+                        self._dispatch_scope.deadline = anyio.current_time() + _GRACE
         finally:
             failure = self._run_finished(failure)
             self._notify_state()
@@ -359,23 +364,28 @@ class Notifier(NotifierBase):
         now = anyio.current_time
         fragments: list[bytes | bytearray] = []
         size = 0
+        # Frames already read but not parsed while the queue is full stay in wsproto's
+        # buffer, so the queue never holds more than max_queue events.
+        buffered = False
         while True:
             if core.full:
                 await self._wait_for_room()
-            with anyio.move_on_after(core.read_timeout(now())) as scope:
-                try:
-                    data = await stream.receive(65536)
-                except anyio.EndOfStream:
-                    raise core.broken("the server closed the TCP connection") from None
-            if scope.cancelled_caught:
-                if self._closing:
-                    raise _Closing
-                await self._send_raw(ws.send(Ping(payload=core.read_timed_out(now()))))
-                continue
-            core.data_received()
+            if not buffered:
+                with anyio.move_on_after(core.read_timeout(now())) as scope:
+                    try:
+                        data = await stream.receive(65536)
+                    except anyio.EndOfStream:
+                        raise core.broken("the server closed the TCP connection") from None
+                if scope.cancelled_caught:
+                    if self._closing:
+                        raise _Closing
+                    await self._send_raw(ws.send(Ping(payload=core.read_timed_out(now()))))
+                    continue
+                core.data_received()
+                ws.receive_data(data)
+            buffered = False
             queued = False
             try:
-                ws.receive_data(data)
                 for event in ws.events():
                     if type(event) is _BYTES_MESSAGE:
                         payload = event.data
@@ -393,6 +403,9 @@ class Notifier(NotifierBase):
                         notification = message_received(payload)
                         if notification is not None:
                             queued = accept(notification) or queued
+                            if core.full:
+                                buffered = True
+                                break
                         else:
                             await self._handshake_progress()
                     elif isinstance(event, Ping):
@@ -449,6 +462,13 @@ class Notifier(NotifierBase):
             await stream.send(data)
 
     async def _dispatch_loop(self) -> None:
+        with anyio.CancelScope() as self._dispatch_scope:
+            await self._dispatch()
+        if self._dispatch_scope.cancelled_caught:
+            logger.warning("a handler still running %.1f s after close() was cancelled", _GRACE)
+        self._wake_iterator()
+
+    async def _dispatch(self) -> None:
         core = self._core
         pending = core.pending
         while True:
@@ -464,7 +484,6 @@ class Notifier(NotifierBase):
             if pending:
                 continue
             await wakeup.wait()
-        self._wake_iterator()
 
     async def _call_handlers(self, event: Any) -> None:
         for handler in self._core.handlers_for(event):

@@ -14,6 +14,7 @@ but :class:`jellyfish.errors.DecodeError`:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
@@ -60,6 +61,12 @@ class UnknownNotification:
 
     def __repr__(self) -> str:
         return f"UnknownNotification(data={self.data!r})"
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"data": "<base64 of the raw bytes>"}`` (as protobuf's JSON does)."""
+        return {"data": base64.b64encode(self.data).decode("ascii")}
 
     def __reduce__(self) -> tuple[type[UnknownNotification], tuple[bytes]]:
         return (UnknownNotification, (self.data,))
