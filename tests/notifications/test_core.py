@@ -154,6 +154,13 @@ def test_close_verdicts(code: int, reason: str, kind: type[Exception], retryable
             core.connection_failed(error)
 
 
+def test_a_refused_upgrade_is_a_retryable_connection_failure() -> None:
+    error = make_core().upgrade_refused(404)
+    assert isinstance(error, ConnectionFailedError)
+    assert "HTTP 404" in str(error)
+    assert make_core().retryable(error)
+
+
 def test_an_invalid_close_code_is_reported_as_the_clients_finding() -> None:
     """Defect 5: a violation the client detects never reads "the server closed"."""
     core = make_core()
@@ -294,12 +301,15 @@ def test_a_full_queue_pauses_and_close_drops_the_backlog(
         core.accept(S.RoomCreated(room_id=str(i)))
     assert core.full
     with caplog.at_level(logging.WARNING, logger="jellyfish.notifier"):
-        core.paused()
+        core.paused(100.0)
+        core.paused(105.0)  # a burst: not logged again within PAUSE_LOG_INTERVAL
+        core.paused(110.0)
         assert core.drop_backlog() == 3
-    assert "paused reading" in caplog.text
+    assert caplog.text.count("paused reading") == 2
+    assert "3 pauses so far" in caplog.text
     assert "3 events not yet consumed: dropped" in caplog.text
     stats = core.stats()
-    assert (stats.queued, stats.paused, stats.dropped) == (0, 1, 3)
+    assert (stats.queued, stats.paused, stats.dropped) == (0, 3, 3)
 
 
 def test_options_are_checked() -> None:

@@ -219,6 +219,27 @@ async def test_anyio_close_with_a_backlog_is_prompt_and_reports_the_drop(
     assert "not yet consumed: dropped" in caplog.text
 
 
+@pytest.mark.anyio
+async def test_anyio_close_cancels_a_handler_that_does_not_finish(
+    fake_server: FakeServerSocket, caplog: pytest.LogCaptureFixture
+) -> None:
+    notifier = Notifier(fake_server.address, "development")
+    started = anyio.Event()
+
+    @notifier.on_server_notification
+    async def stuck(event: Any) -> None:
+        started.set()
+        await anyio.sleep_forever()
+
+    with caplog.at_level(logging.WARNING, logger="jellyfish.notifier"):
+        async with notifier:
+            await anyio.to_thread.run_sync(fake_server.send, [created(1)])
+            with anyio.fail_after(5):
+                await started.wait()
+    assert notifier.state == "closed"
+    assert "was cancelled" in caplog.text
+
+
 def test_blocking_close_with_a_backlog_drops_it(fake_server: FakeServerSocket) -> None:
     with BlockingNotifier(fake_server.address, "development") as notifier:
         fake_server.send([created(i) for i in range(20)])

@@ -432,7 +432,7 @@ class Notifier(NotifierBase):
 
     async def _wait_for_room(self) -> None:
         core = self._core
-        core.paused()
+        core.paused(anyio.current_time())
         while core.full and not self._closing:
             wakeup = self._room_wakeup = anyio.Event()
             await wakeup.wait()

@@ -491,7 +491,7 @@ class BlockingNotifier(NotifierBase):
             if core.iteration:
                 self._condition.notify_all()
             if core.full and not self._closing:
-                core.paused()
+                core.paused(time.monotonic())
                 while core.full and not self._closing:
                     self._condition.wait()
 

@@ -51,6 +51,8 @@ DEFAULT_MAX_SIZE: Final = 1 << 20
 """The largest WebSocket message accepted, in bytes (Jellyfish's are well under 64 KiB)."""
 
 PING_PAYLOAD: Final = b"jf"
+PAUSE_LOG_INTERVAL: Final = 10.0
+"""Seconds between two "paused reading" warnings."""
 
 _METRICS_REPORT: Final = ServerMessage.MetricsReport
 _INFINITY: Final = float("inf")
@@ -158,6 +160,7 @@ class NotifierCore:
         self._last_error: JellyfishError | None = None
         self._final_error: JellyfishError | None = None
         self._paused = 0
+        self._next_pause_log = -_INFINITY
         self._reconnects = 0
         self._dropped = 0
         self._received = 0
@@ -423,14 +426,23 @@ class NotifierCore:
         """Whether reading must pause until consumers catch up."""
         return len(self.pending) + len(self.iteration) >= self.max_queue
 
-    def paused(self) -> None:
-        """Reading pauses for a full queue: count it and tell the operator."""
+    def paused(self, now: float) -> None:
+        """Reading pauses for a full queue: count it and tell the operator.
+
+        The warning is logged at the first pause and then at most every
+        ``PAUSE_LOG_INTERVAL`` seconds (a burst pauses many times in a row).
+        """
         self._paused += 1
+        if now < self._next_pause_log:
+            return
+        self._next_pause_log = now + PAUSE_LOG_INTERVAL
         logger.warning(
             "slow consumer: %d events queued (max_queue=%d); paused reading the WebSocket "
-            "until handlers or iterators catch up (the server buffers meanwhile)",
+            "until handlers or iterators catch up (the server buffers meanwhile; "
+            "%d pauses so far)",
             self.queued,
             self.max_queue,
+            self._paused,
         )
 
     def start_iterating(self, subscriptions: Iterable[Subscription]) -> None:
