@@ -172,7 +172,7 @@ class NotifierRun(AbstractContextManager["NotifierRun"]):
 
 
 async def _get_stats(notifier: Notifier) -> Any:
-    return notifier.stats  # type: ignore[attr-defined]
+    return notifier.stats
 
 
 class Producer(AbstractContextManager["Producer"]):
