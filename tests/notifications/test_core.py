@@ -12,6 +12,7 @@ import pytest
 from jellyfish._notifications._core import NotifierCore, Reconnected
 from jellyfish._notifications._protocol import (
     VIOLATION,
+    NotifierProtocol,
     ReconnectPolicy,
     SecretFrame,
     Subscription,
@@ -45,7 +46,7 @@ def make_core(
     reconnect: ReconnectPolicy = NO_JITTER, *, max_queue: int = 4, **options: Any
 ) -> NotifierCore:
     return NotifierCore(
-        "s3cr3t",
+        NotifierProtocol("s3cr3t"),
         url="ws://jf:5002/socket/server/websocket",
         reconnect=reconnect,
         timeouts=TIMEOUTS,

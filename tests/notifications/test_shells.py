@@ -360,6 +360,21 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Notifier().url.startswith("wss://")
 
 
+def test_a_failing_constructor_keeps_the_token_out_of_its_locals() -> None:
+    try:
+        BlockingNotifier("http://scheme-is-wrong:5002", TOKEN)
+    except ValueError as error:
+        traceback = error.__traceback__
+    else:  # pragma: no cover
+        pytest.fail("a scheme in the address must be refused")
+    captured = []
+    while traceback is not None:
+        captured.extend(repr(v) for v in traceback.tb_frame.f_locals.values())
+        traceback = traceback.tb_next
+    assert captured
+    assert not [text for text in captured if TOKEN in text]
+
+
 def test_no_local_of_a_running_notifier_shows_the_token(secret_server: FakeServerSocket) -> None:
     """What a traceback-with-locals reporter would record: every frame of the receiving
     thread, from a handler up (the connection, handshake and receive loop frames)."""

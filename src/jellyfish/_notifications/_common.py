@@ -15,6 +15,7 @@ from jellyfish._notifications._core import (
     logger,
 )
 from jellyfish._notifications._protocol import (
+    NotifierProtocol,
     ReconnectPolicy,
     Subscription,
     Timeouts,
@@ -86,7 +87,18 @@ class NotifierBase:
         max_queue: int = DEFAULT_MAX_QUEUE,
         max_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
+        # first, so that repr(self) works in a traceback of a failing constructor
+        self._running = False
+        self._closing = False
+        self._finished = False
+        self._connected = False
+        self._failure: JellyfishError | None = None
+        self._address = server_address
+        self._secure = bool(secure)
         settings = resolve_settings(server_address, server_api_token, secure)
+        # Only `settings` (whose repr hides it) holds the token from here on: a crash report
+        # with locals of a failing constructor must not show it.
+        del server_api_token
         self._address = settings.server_address
         self._secure = settings.secure
         self._url = server_websocket_url(self._address, self._secure)
@@ -94,7 +106,7 @@ class NotifierBase:
         self._ssl_context = ssl_context
         self._timeouts = timeouts if timeouts is not None else Timeouts()
         self._core = NotifierCore(
-            settings.server_api_token,
+            NotifierProtocol(settings.server_api_token),
             url=self._url,
             reconnect=reconnect if reconnect is not None else ReconnectPolicy(),
             timeouts=self._timeouts,
@@ -105,11 +117,6 @@ class NotifierBase:
         if subscribe is not None:
             self._core.explicit_subscriptions = frozenset(Subscription.parse(s) for s in subscribe)
         self._protocol = self._core.protocol
-        self._running = False
-        self._closing = False
-        self._finished = False
-        self._connected = False
-        self._failure: JellyfishError | None = None
         self._init_shell()
 
     def _init_shell(self) -> None:

@@ -121,7 +121,7 @@ class NotifierCore:
 
     def __init__(
         self,
-        token: str,
+        protocol: NotifierProtocol,
         *,
         url: str,
         reconnect: ReconnectPolicy,
@@ -134,7 +134,7 @@ class NotifierCore:
             raise ValueError(f"max_queue must be >= 1, got {max_queue}")
         if max_size < 1:
             raise ValueError(f"max_size must be >= 1, got {max_size}")
-        self.protocol = NotifierProtocol(token)
+        self.protocol = protocol
         self.url = url
         self.reconnect = reconnect
         self.timeouts = timeouts
