@@ -283,9 +283,10 @@ class FaultProxy:
             link.black_holed = True
 
     def inject(self, data: bytes) -> None:
-        """Send raw bytes (whole frames) to every open, upgraded client between two frames."""
+        """Send raw bytes (whole frames) to every open WebSocket client, between two frames."""
         for link in self.live_links:
-            link.upgraded.wait(5)
+            if not link.upgraded.is_set():
+                continue  # not a WebSocket (yet)
             with link.lock, suppress(OSError):
                 link.client.sendall(data)
 
@@ -350,6 +351,7 @@ class FaultProxy:
 
     def _server_to_client(self, link: Link) -> None:
         buffer = bytearray()
+        plain_http = False
         while True:
             data = self._receive(link, link.upstream)
             if not data:
@@ -358,14 +360,22 @@ class FaultProxy:
                 continue
             buffer += data
             try:
-                if not link.upgraded.is_set():
+                if not plain_http and not link.upgraded.is_set():
                     end = buffer.find(b"\r\n\r\n")
                     if end < 0:
                         continue
+                    # anything but an upgrade is a REST call through the proxy: plain bytes
+                    plain_http = not buffer.startswith(b"HTTP/1.1 101")
+                    if not plain_http:
+                        with link.lock:
+                            link.send_to_client(bytes(buffer[: end + 4]), self.drip)
+                        del buffer[: end + 4]
+                        link.upgraded.set()
+                if plain_http:
                     with link.lock:
-                        link.send_to_client(bytes(buffer[: end + 4]), self.drip)
-                    del buffer[: end + 4]
-                    link.upgraded.set()
+                        link.send_to_client(bytes(buffer), self.drip)
+                    buffer.clear()
+                    continue
                 while (split := _split_frame(buffer)) is not None:
                     opcode, payload, size = split
                     with link.lock:
