@@ -30,7 +30,7 @@ import httpx
 import pytest
 from faults._proxy import FaultProxy
 
-from jellyfish import AsyncRoomApi, ReconnectPolicy, RoomApi
+from jellyfish import AsyncRoomApi, ReconnectPolicy, RoomApi, receive_binary
 from jellyfish.testing import JellyfishServer
 
 pytestmark = pytest.mark.emulator_only
@@ -193,6 +193,8 @@ def test_webhooks_reach_exactly_one_worker(server: JellyfishServer, tmp_path: Pa
         wait_for(healthy, "the workers to serve")
         rooms = []
         with RoomApi(server.address, server.token) as api:
+            _, silent = api.create_room()  # no webhook_url: no webhooks
+            api.delete_room(silent.id)
             for _ in range(20):
                 _, room = api.create_room(webhook_url=f"{url}/webhook")
                 api.delete_room(room.id)
@@ -207,41 +209,71 @@ def test_webhooks_reach_exactly_one_worker(server: JellyfishServer, tmp_path: Pa
     assert set(counted.values()) == {1}, "a notification was handled more than once"
 
 
-def test_jellyfish_does_not_retry_a_failed_webhook(server: JellyfishServer) -> None:
-    received: list[bytes] = []
-    arrived = threading.Condition()
+class WebhookReceiver:
+    """A threaded HTTP receiver of webhook bodies; answers 500 to the first when asked."""
 
-    class FailFirst(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with arrived:
-                received.append(body)
-                arrived.notify_all()
-            self.send_response(500 if len(received) == 1 else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def __init__(self, port: int = 0, fail_first: bool = False) -> None:
+        self.bodies: list[bytes] = []
+        self.arrived = threading.Condition()
+        receiver = self
 
-        def log_message(self, *args: Any) -> None:
-            pass
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.arrived:
+                    receiver.bodies.append(body)
+                    receiver.arrived.notify_all()
+                failing = fail_first and len(receiver.bodies) == 1
+                self.send_response(500 if failing else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
-    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailFirst)
-    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
-    thread.start()
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait(self, count: int) -> list[str]:
+        """The kinds of the first ``count`` webhooks, once they arrived."""
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.bodies) >= count, WAIT)
+        return [type(receive_binary(body)).__name__ for body in self.bodies]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(WAIT)
+
+
+def test_jellyfish_does_not_retry_a_webhook_answered_with_an_error(
+    server: JellyfishServer,
+) -> None:
+    receiver = WebhookReceiver(fail_first=True)
     try:
-        url = f"http://127.0.0.1:{receiver.server_address[1]}/webhook"
         with RoomApi(server.address, server.token) as api:
-            _, room = api.create_room(webhook_url=url)  # RoomCreated: answered 500
-            api.delete_room(room.id)  # RoomDeleted: posted after it, in order
-        with arrived:
-            assert arrived.wait_for(lambda: len(received) >= 2, WAIT)
+            _, room = api.create_room(webhook_url=receiver.url)  # RoomCreated: answered 500
+            api.delete_room(room.id)  # RoomDeleted: sent after it
+        kinds = receiver.wait(2)
     finally:
-        receiver.shutdown()
-        receiver.server_close()
-        thread.join(WAIT)
-    from jellyfish import receive_binary
+        receiver.close()
+    assert kinds == ["RoomCreated", "RoomDeleted"]  # once each, in order: no retry
 
-    kinds = [type(receive_binary(body)).__name__ for body in received]
-    assert kinds == ["RoomCreated", "RoomDeleted"]
+
+def test_a_webhook_sent_while_the_app_is_down_is_lost(server: JellyfishServer) -> None:
+    port = free_port()
+    with RoomApi(server.address, server.token) as api:
+        _, room = api.create_room(webhook_url=f"http://127.0.0.1:{port}/webhook")
+        wait_for(lambda: server.webhooks is not None and server.webhooks.failed == 1, "a failure")
+        receiver = WebhookReceiver(port)  # the app is back
+        try:
+            api.delete_room(room.id)
+            kinds = receiver.wait(1)
+        finally:
+            receiver.close()
+    assert kinds == ["RoomDeleted"]
 
 
 # -- one notifier in one process, reconciling after Reconnected --------------------------------
@@ -288,3 +320,12 @@ def test_the_notifier_service_runs_as_a_script(server: JellyfishServer) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "the directory followed" in result.stdout
+
+
+def test_the_excerpt_in_the_docs_is_the_example_code() -> None:
+    page = (ROOT / "docs" / "deploying.md").read_text()
+    excerpt = page.split("<!-- fragment: an excerpt of examples/deploy_notifier_service.py")[1]
+    code = excerpt.split("```python\n", 1)[1].split("```", 1)[0]
+    source = (EXAMPLES / "deploy_notifier_service.py").read_text()
+    for line in code.splitlines():
+        assert line.strip() in source, line
