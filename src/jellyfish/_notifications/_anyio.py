@@ -361,6 +361,7 @@ class Notifier(NotifierBase):
         core = self._core
         message_received = core.message_received
         accept = core.accept
+        pending, iteration, max_queue = core.pending, core.iteration, core.max_queue
         now = anyio.current_time
         fragments: list[bytes | bytearray] = []
         size = 0
@@ -398,12 +399,10 @@ class Notifier(NotifierBase):
                             payload = b"".join(fragments)
                             fragments.clear()
                             size = 0
-                        else:
-                            core.check_size(len(payload))
                         notification = message_received(payload)
                         if notification is not None:
                             queued = accept(notification) or queued
-                            if core.full:
+                            if len(pending) + len(iteration) >= max_queue:
                                 buffered = True
                                 break
                         else:
@@ -471,25 +470,25 @@ class Notifier(NotifierBase):
     async def _dispatch(self) -> None:
         core = self._core
         pending = core.pending
+        handlers_for = core.handlers_for
+        isawaitable = inspect.isawaitable
         while True:
             while pending and not self._closing:
                 event = pending.popleft()
-                await self._call_handlers(event)
-                if core.handled(event):
+                for handler in handlers_for(event):
+                    try:
+                        result = handler(event)
+                        if result is not None and isawaitable(result):
+                            await result
+                    except Exception:
+                        logger.exception("notification handler %r failed", handler)
+                if core.queue_events and core.handled(event):
                     self._wake_iterator()
-                self._wake_reader()
+                if self._room_wakeup is not None:
+                    self._wake_reader()
             if not self._receiving or self._closing:
                 break
             wakeup = self._pending_wakeup = anyio.Event()
             if pending:
                 continue
             await wakeup.wait()
-
-    async def _call_handlers(self, event: Any) -> None:
-        for handler in self._core.handlers_for(event):
-            try:
-                result = handler(event)
-                if result is not None and inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("notification handler %r failed", handler)

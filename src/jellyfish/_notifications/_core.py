@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
+from jellyfish._notifications._decoder import decode_fast
 from jellyfish._notifications._protocol import (
     VIOLATION,
     ConnectionState,
@@ -224,6 +225,13 @@ class NotifierCore:
         After ``None``, call :meth:`handshake_progress`. An undecodable message is logged
         and dropped (the connection stays); a handshake violation raises ProtocolError.
         """
+        if len(payload) > self.max_size:
+            self.check_size(len(payload))
+        if self.protocol.state is ConnectionState.READY:  # the hot path: one decoder call
+            notification = decode_fast(payload)  # type: ignore[arg-type]  # bytes-like
+            if notification is not None:
+                self._received += 1
+                return notification
         try:
             notification = self.protocol.receive(payload)
         except ProtocolError as error:
@@ -410,8 +418,11 @@ class NotifierCore:
         return False
 
     def handled(self, event: Any) -> bool:
-        """Handlers are done with ``event``: queue it for iteration if wanted (returns that)."""
-        if self.wants_iteration(event):
+        """Handlers are done with ``event``: queue it for iteration if wanted (returns that).
+
+        An event with handlers reaches iterators only with ``queue_events=True``.
+        """
+        if self.queue_events:
             self.iteration.append(event)
             return True
         return False
