@@ -251,6 +251,30 @@ def test_blocking_close_with_a_backlog_drops_it(fake_server: FakeServerSocket) -
     assert list(notifier) == []
 
 
+def test_blocking_close_waits_for_the_running_handler_at_most_its_timeout(
+    fake_server: FakeServerSocket,
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    notifier = BlockingNotifier(fake_server.address, "development")
+
+    @notifier.on_server_notification
+    def slow(event: Any) -> None:
+        started.set()
+        release.wait(5)
+
+    notifier.start().wait_ready(5)
+    fake_server.send([created(1)])
+    assert started.wait(5)
+    notifier.close(timeout=0.1)
+    thread = notifier._thread
+    assert thread is not None
+    assert thread.is_alive()  # a thread cannot be cancelled: still in the handler
+    release.set()
+    notifier.close()
+    assert not thread.is_alive()
+    assert notifier.state == "closed"
+
+
 @pytest.mark.anyio
 async def test_a_kind_nobody_consumes_is_not_queued(fake_server: FakeServerSocket) -> None:
     notifier = Notifier(

@@ -34,7 +34,7 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 from jellyfish._notifications._common import NotifierBase, Reconnected, logger
 from jellyfish._notifications._decoder import Notification
 from jellyfish._notifications._protocol import SERVER_WEBSOCKET_PATH, Subscription
-from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
+from jellyfish.errors import JellyfishError
 
 __all__ = ["Notifier"]
 
@@ -138,14 +138,12 @@ class Notifier(NotifierBase):
                     if self.ready:
                         return True
                     if self._finished or self._failure is not None:
-                        raise self._failure or NotifierClosedError("the notifier is closed")
+                        raise self._stopped()
                     await self._state_changed()
         except TimeoutError as error:
             if isinstance(error, JellyfishError):
                 raise
-            raise NotifierTimeoutError(
-                f"the notifier was not ready within {timeout} s ({self.state})"
-            ) from None
+            raise self._not_ready_in_time(timeout) from None
 
     async def subscribe_server_notifications(self) -> None:
         """Subscribe to server notifications (waits for the acknowledgement if connected)."""
@@ -170,7 +168,7 @@ class Notifier(NotifierBase):
         with anyio.fail_after(self._timeouts.subscribe):
             while kind not in self._protocol.acknowledged:
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
+                    raise self._stopped()
                 await self._state_changed()
 
     def close(self) -> _CloseRequest:
@@ -376,7 +374,7 @@ class Notifier(NotifierBase):
                     try:
                         data = await stream.receive(65536)
                     except anyio.EndOfStream:
-                        raise core.broken("the server closed the TCP connection") from None
+                        raise core.end_of_stream() from None
                 if scope.cancelled_caught:
                     if self._closing:
                         raise _Closing

@@ -25,7 +25,7 @@ from jellyfish._notifications._common import NotifierBase, Reconnected, logger
 from jellyfish._notifications._core import NotifierCore
 from jellyfish._notifications._decoder import Notification
 from jellyfish._notifications._protocol import Subscription
-from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
+from jellyfish.errors import JellyfishError, NotifierTimeoutError
 
 __all__ = ["BlockingNotifier"]
 
@@ -167,12 +167,10 @@ class BlockingNotifier(NotifierBase):
                 if self.ready:
                     return True
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
+                    raise self._stopped()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise NotifierTimeoutError(
-                        f"the notifier was not ready within {timeout} s ({self.state})"
-                    )
+                    raise self._not_ready_in_time(timeout)
                 self._condition.wait(remaining)
 
     def subscribe_server_notifications(self) -> None:
@@ -204,7 +202,7 @@ class BlockingNotifier(NotifierBase):
         with self._condition:
             while kind not in self._protocol.acknowledged:
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
+                    raise self._stopped()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise NotifierTimeoutError(
@@ -441,7 +439,7 @@ class BlockingNotifier(NotifierBase):
             except (websocket.WebSocketConnectionClosedException, OSError):
                 if self._closing:
                     raise _Closing from None
-                raise core.broken("the server closed the TCP connection") from None
+                raise core.end_of_stream() from None
             core.data_received()
             if opcode == _OPCODE_BINARY:
                 notification = message_received(frame.data)

@@ -22,7 +22,7 @@ from jellyfish._notifications._protocol import (
     server_websocket_url,
 )
 from jellyfish._settings import resolve_settings
-from jellyfish.errors import JellyfishError, NotifierClosedError
+from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
 
 __all__ = ["NotifierBase", "Reconnected", "logger", "split_address"]
 
@@ -209,6 +209,13 @@ class NotifierBase:
             failure = NotifierClosedError("the notifier stopped")
         self._failure = failure
         return failure
+
+    def _stopped(self) -> JellyfishError:
+        """What waiting for a stopped notifier raises: why it stopped, or that it was closed."""
+        return self._failure or NotifierClosedError("the notifier is closed")
+
+    def _not_ready_in_time(self, timeout: float | None) -> NotifierTimeoutError:
+        return NotifierTimeoutError(f"the notifier was not ready within {timeout} s ({self.state})")
 
     def _start_iterating(self) -> None:
         if not self._core.iterating:

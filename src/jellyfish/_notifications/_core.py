@@ -344,6 +344,10 @@ class NotifierCore:
         """The connection ended without a close frame."""
         return NotifierClosedError(what)
 
+    def end_of_stream(self) -> NotifierClosedError:
+        """The server closed the TCP connection without a close frame."""
+        return NotifierClosedError("the server closed the TCP connection")
+
     # -- reconnecting ----------------------------------------------------------------------------
 
     def retryable(self, error: JellyfishError) -> bool:
