@@ -23,6 +23,7 @@ PROGRAMS = [
     "trio_app.py",
     "flask_webhook.py",
     "starlette_webhook.py",
+    "deploy_notifier_service.py",
 ]
 TIMEOUT_SECONDS = 60
 

@@ -23,6 +23,7 @@ from wsproto.events import (
     Ping,
     Pong,
     Request,
+    TextMessage,
 )
 
 from jellyfish.events import ServerMessage as S
@@ -119,6 +120,25 @@ class FakeServerSocket:
                 data = b"".join(client.ws.send(BytesMessage(data=f)) for f in frames)
                 async with client.lock:
                     await client.stream.send(data)
+
+    def send_raw(self, data: bytes) -> None:
+        """Send raw bytes (a hand-made, possibly invalid, frame) to every subscribed client."""
+        self._portal.call(self._send_raw, data)
+
+    async def _send_raw(self, data: bytes) -> None:
+        for client in list(self.clients):
+            if client.subscribed:
+                async with client.lock:
+                    await client.stream.send(data)
+
+    def send_text(self, text: str) -> None:
+        """Send a text frame (Jellyfish never does) to every subscribed client."""
+        self._portal.call(self._send_text, text)
+
+    async def _send_text(self, text: str) -> None:
+        for client in list(self.clients):
+            if client.subscribed:
+                await client.send(TextMessage(data=text))
 
     def ping(self) -> None:
         self._portal.call(self._ping)

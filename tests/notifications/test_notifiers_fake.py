@@ -12,7 +12,12 @@ import anyio
 import pytest
 
 from jellyfish import NO_RECONNECT, BlockingNotifier, Notifier, Timeouts
-from jellyfish.errors import NotifierClosedError, NotifierTimeoutError, ProtocolError
+from jellyfish.errors import (
+    ConnectionFailedError,
+    NotifierClosedError,
+    NotifierTimeoutError,
+    ProtocolError,
+)
 from jellyfish.events import ServerMessage as S
 from jellyfish.events import UnknownNotification
 
@@ -146,7 +151,7 @@ async def test_connection_refused_fails_fast_and_wait_ready_raises() -> None:
     errors: list[BaseException] = []
     async with anyio.create_task_group() as group:
         group.start_soon(_capture, notifier.connect, errors)
-        with anyio.fail_after(5), pytest.raises(NotifierClosedError, match="failed"):
+        with anyio.fail_after(5), pytest.raises(ConnectionFailedError, match="cannot connect"):
             await notifier.wait_ready()
     assert errors == [notifier._failure]
 
@@ -162,8 +167,10 @@ async def test_subscribe_metrics_while_connected(fake_server: FakeServerSocket) 
 
 
 @pytest.mark.anyio
-async def test_protocol_violation_is_final(fake_server: FakeServerSocket) -> None:
-    async with Notifier(fake_server.address, "development") as notifier:
+async def test_protocol_violation_ends_a_notifier_that_does_not_reconnect(
+    fake_server: FakeServerSocket,
+) -> None:
+    async with Notifier(fake_server.address, "development", reconnect=NO_RECONNECT) as notifier:
         await anyio.to_thread.run_sync(
             fake_server.send, [S(authenticated=S.Authenticated()).SerializeToString()]
         )
@@ -256,10 +263,10 @@ def test_blocking_subscribe_timeout_and_refused() -> None:
         with pytest.raises(NotifierTimeoutError, match="subscribe"), notifier:
             pass
         address = server.address
-    with pytest.raises(NotifierClosedError, match="failed"):
+    with pytest.raises(ConnectionFailedError, match="cannot connect"):
         BlockingNotifier(address, "development").connect()
     notifier = BlockingNotifier(address, "development").start()
-    with pytest.raises(NotifierClosedError):
+    with pytest.raises(ConnectionFailedError):
         notifier.wait_ready(5)
     notifier.close()
 

@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from jellyfish import BlockingNotifier, Notifier
-from jellyfish.errors import NotifierClosedError
+from jellyfish.errors import TLSError
 from jellyfish.events import ServerMessage as S
 
 from ._wsserver import FakeServerSocket
@@ -96,6 +96,6 @@ def test_blocking_notifier_over_tls(
 @pytest.mark.anyio
 async def test_untrusted_certificate_fails(tls_server: FakeServerSocket) -> None:
     notifier = Notifier(f"localhost:{tls_server.port}", "development", secure=True)
-    with anyio.fail_after(10), pytest.raises(NotifierClosedError, match="CERTIFICATE_VERIFY"):
+    with anyio.fail_after(10), pytest.raises(TLSError, match="CERTIFICATE_VERIFY"):
         async with notifier:
             pass

@@ -6,7 +6,7 @@
 import jellyfish.events  # noqa: F401  (isort: skip)
 from jellyfish._notifications._anyio import Notifier
 from jellyfish._notifications._blocking import BlockingNotifier
-from jellyfish._notifications._common import Reconnected
+from jellyfish._notifications._core import NotifierStats, Reconnected
 from jellyfish._notifications._decoder import (
     Notification,
     ServerNotification,
@@ -32,6 +32,7 @@ __all__ = [
     "Notification",
     "Notifier",
     "NotifierProtocol",
+    "NotifierStats",
     "ReconnectPolicy",
     "Reconnected",
     "ServerNotification",

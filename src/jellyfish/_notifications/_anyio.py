@@ -1,17 +1,16 @@
 """The anyio notifier: server notifications over the WebSocket, on asyncio or trio.
 
-WebSocket framing is wsproto, driven over an anyio TCP (or TLS) stream; the
-notification protocol is :class:`~jellyfish._notifications._protocol.NotifierProtocol`.
+The I/O shell around :class:`~jellyfish._notifications._core.NotifierCore`: it opens an
+anyio TCP (or TLS) stream, moves bytes through wsproto, sleeps and calls handlers.
+Everything else (handshake, deadlines, verdicts, backoff, flow control) is the core's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import math
 import ssl
-from collections import deque
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any
 
@@ -19,6 +18,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState as WebSocketState
 from wsproto.events import (
     AcceptConnection,
     BytesMessage,
@@ -33,29 +33,31 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from jellyfish._notifications._common import NotifierBase, Reconnected, logger
 from jellyfish._notifications._decoder import Notification
-from jellyfish._notifications._protocol import (
-    SERVER_WEBSOCKET_PATH,
-    ReconnectPolicy,
-    Subscription,
-    Timeouts,
-)
-from jellyfish.errors import (
-    DecodeError,
-    NotifierClosedError,
-    NotifierError,
-    NotifierTimeoutError,
-    ProtocolError,
-)
-from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish._notifications._protocol import SERVER_WEBSOCKET_PATH, Subscription
+from jellyfish.errors import JellyfishError
 
 __all__ = ["Notifier"]
 
-_METRICS_REPORT = ServerMessage.MetricsReport
 _BYTES_MESSAGE = BytesMessage
+# How long close() lets a running handler finish before cancelling it (seconds).
+_GRACE = 0.5
 
 
 class _Closing(Exception):
     """Internal: the user closed the notifier."""
+
+
+class _CloseRequest:
+    """What :meth:`Notifier.close` returns: the stop is already requested.
+
+    Awaiting it (0.4.0 style) yields to the event loop once; not awaiting it is fine (no
+    "coroutine was never awaited" warning).
+    """
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return anyio.lowlevel.checkpoint().__await__()
 
 
 class Notifier(NotifierBase):
@@ -74,145 +76,74 @@ class Notifier(NotifierBase):
 
     or, with structured concurrency and iteration::
 
-        async with Notifier("localhost:5002", "development") as notifier:
+        async with Notifier() as notifier:
             async for event in notifier:
                 ...
 
     Delivery: every notification received while connected reaches every matching
     handler, in order, and (see ``queue_events``) the iterator. Handlers run in a
-    dispatcher task, so a slow handler does not stall ping answers.
+    dispatcher task, so a slow handler does not stall ping answers; once ``max_queue``
+    events wait, reading pauses (``stats.paused``) until they catch up.
 
-    Args:
-        server_address: ``host:port`` of Jellyfish, without a scheme.
-        server_api_token: the server API token (``JF_SERVER_API_TOKEN``).
-        secure: ``True`` for ``wss://``.
-        subscribe: what to subscribe to, e.g. ``("server_notifications", "metrics")``.
-            By default: the kinds that have handlers when connecting (as in 0.4.0), or
-            server notifications when there are none.
-        reconnect: the :class:`ReconnectPolicy` (default: exponential backoff with
-            jitter, forever, after a first successful connection). ``NO_RECONNECT``
-            disables reconnecting.
-        timeouts: connect/auth/subscribe/ping :class:`Timeouts`.
-        ssl_context: the TLS context for ``secure=True`` (default: system CAs).
-        queue_events: whether events go to the ``async for`` queue: ``None`` (default)
-            queues the kinds that have no handler; ``True`` all; ``False`` none. The
-            queue is unbounded: iterate it if you enable it.
+    Stopping: ``await notifier.aclose()`` or leaving ``async with``; ``close()`` also
+    works from a synchronous handler (the stop is requested at once; awaiting its
+    result, as 0.4.0 code does, is optional).
+
+    The arguments are those of :class:`jellyfish.BlockingNotifier` (see
+    ``NotifierBase``): ``server_address``, ``server_api_token``, ``secure``,
+    ``subscribe``, ``reconnect``, ``timeouts``, ``ssl_context``, ``queue_events``,
+    ``max_queue``, ``max_size``.
     """
 
-    def __init__(
-        self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
-        *,
-        subscribe: Iterable[Subscription | int | str] | None = None,
-        reconnect: ReconnectPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        queue_events: bool | None = None,
-    ) -> None:
-        super().__init__(
-            server_address,
-            server_api_token,
-            secure,
-            subscribe=subscribe,
-            reconnect=reconnect,
-            timeouts=timeouts,
-            ssl_context=ssl_context,
-            queue_events=queue_events,
-        )
-        self._running = False
-        self._closing = False
-        self._failure: BaseException | None = None
-        self._finished = False
+    def _init_shell(self) -> None:
         self._state_event: anyio.Event | None = None
-        self._pending: deque[Any] = deque()
         self._pending_wakeup: anyio.Event | None = None
-        self._receiving = False
-        self._queue: deque[Any] = deque()
         self._queue_wakeup: anyio.Event | None = None
-        self._connected = False
+        self._room_wakeup: anyio.Event | None = None
+        self._receiving = False
         self._ws: WSConnection | None = None
         self._stream: anyio.abc.ByteStream | None = None
         self._send_lock: anyio.Lock | None = None
         self._scope: anyio.CancelScope | None = None
         self._task_group: anyio.abc.TaskGroup | None = None
-        self._handshake_deadline = math.inf
-        self._last_error: NotifierError | None = None
+        self._dispatch_scope: anyio.CancelScope | None = None
 
     # -- public API ---------------------------------------------------------------
-
-    @property
-    def ready(self) -> bool:
-        """Connected, authenticated and every subscription acknowledged."""
-        return self._connected and self._protocol.ready
 
     async def connect(self) -> None:
         """Connect, authenticate, subscribe, and deliver notifications until closed.
 
-        Runs until :meth:`close` (then returns) or until the connection fails for good
+        Runs until :meth:`aclose` (then returns) or until the connection fails for good
         (then raises): a rejected token raises :class:`jellyfish.errors.InvalidTokenError`
-        at once; a failing first connection raises (unless
-        ``ReconnectPolicy.retry_initial``); later drops are retried by the reconnect
-        policy, and raise once it gives up. Run it as a task
-        (``asyncio.create_task(notifier.connect())`` or ``task_group.start_soon``).
+        at once; a refused or unreachable server
+        :class:`jellyfish.errors.ConnectionFailedError` (the first connection fails fast
+        unless ``ReconnectPolicy.retry_initial``); later drops are retried by the
+        reconnect policy, and the last error is raised once it gives up. Run it as a
+        task (``asyncio.create_task(notifier.connect())`` or ``task_group.start_soon``).
         """
         self._closing = False
         await self._connect()
-
-    async def _connect(self) -> None:
-        if self._running:
-            raise RuntimeError("this Notifier is already connecting or connected")
-        self._running = True
-        self._failure = None
-        self._finished = False
-        self._last_error = None
-        self._send_lock = anyio.Lock()
-        self._prepare_subscriptions()
-        failure: NotifierError | None = None
-        try:
-            async with anyio.create_task_group() as group:
-                self._receiving = True
-                group.start_soon(self._dispatch_loop)
-                try:
-                    with anyio.CancelScope() as self._scope:
-                        if self._closing:
-                            self._scope.cancel()
-                        await self._connection_loop()
-                except NotifierError as error:
-                    failure = error
-                finally:
-                    self._scope = None
-                    self._receiving = False
-                    self._wake_dispatcher()
-        finally:
-            self._running = False
-            self._connected = False
-            self._finished = True
-            if failure is None and not self._closing:
-                failure = NotifierClosedError("the notifier stopped")
-            self._failure = failure
-            self._notify_state()
-            self._wake_iterator()
-        if failure is not None:
-            raise failure
 
     async def wait_ready(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Wait until connected, authenticated and subscribed; returns ``True``.
 
         Raises instead of hanging: the error that made :meth:`connect` fail (e.g.
         :class:`jellyfish.errors.InvalidTokenError`), :class:`NotifierClosedError` if
-        the notifier was closed, ``TimeoutError`` after ``timeout`` seconds.
+        the notifier was closed, :class:`NotifierTimeoutError` (a ``TimeoutError``)
+        after ``timeout`` seconds.
         """
-        with anyio.fail_after(timeout):
-            while True:
-                if self.ready:
-                    return True
-                if self._finished or self._failure is not None:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
-                if self._state_event is None:
-                    self._state_event = anyio.Event()
-                await self._state_event.wait()
+        try:
+            with anyio.fail_after(timeout):
+                while True:
+                    if self.ready:
+                        return True
+                    if self._finished or self._failure is not None:
+                        raise self._stopped()
+                    await self._state_changed()
+        except TimeoutError as error:
+            if isinstance(error, JellyfishError):
+                raise
+            raise self._not_ready_in_time(timeout) from None
 
     async def subscribe_server_notifications(self) -> None:
         """Subscribe to server notifications (waits for the acknowledgement if connected)."""
@@ -230,34 +161,36 @@ class Notifier(NotifierBase):
         for the life of the notifier.
         """
         kind = Subscription.parse(subscription)
-        frames = self._protocol.subscribe(kind)
+        frames = self._core.subscribe(kind, anyio.current_time(), self._connected)
         if not self._connected:
             return
-        if frames:
-            self._handshake_deadline = min(
-                self._handshake_deadline, anyio.current_time() + self._timeouts.subscribe
-            )
-            await self._send_frames(frames)
+        await self._send_frames(frames)
         with anyio.fail_after(self._timeouts.subscribe):
             while kind not in self._protocol.acknowledged:
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
-                if self._state_event is None:
-                    self._state_event = anyio.Event()
-                await self._state_event.wait()
+                    raise self._stopped()
+                await self._state_changed()
 
-    async def close(self) -> None:
-        """Close the connection and stop: :meth:`connect` returns, iterators end.
+    def close(self) -> _CloseRequest:
+        """Stop: :meth:`connect` returns, iterators end, queued events are dropped.
 
-        Notifications already received are still delivered first.
+        Usable from synchronous code (e.g. a handler): the stop is requested at once.
+        The result may be awaited (``await notifier.close()``, as in 0.4.0). What was
+        still queued is dropped, logged and counted in ``stats.dropped``.
         """
         self._closing = True
+        self._core.drop_backlog()
         if self._scope is not None:
             self._scope.cancel()
         self._notify_state()
-        await anyio.lowlevel.checkpoint()
+        self._wake_dispatcher()
+        self._wake_iterator()
+        self._wake_reader()
+        return _CloseRequest()
 
-    aclose = close
+    async def aclose(self) -> None:
+        """Stop (see :meth:`close`)."""
+        await self.close()
 
     async def __aenter__(self) -> Notifier:
         """Start :meth:`connect` in a background task and wait until ready."""
@@ -284,32 +217,71 @@ class Notifier(NotifierBase):
         await self._exit_group()
 
     def __aiter__(self) -> AsyncIterator[Notification | Reconnected]:
+        self._start_iterating()
         return self
 
     async def __anext__(self) -> Notification | Reconnected:
         """The next event, in arrival order; ends when the notifier closes."""
-        queue = self._queue
+        self._start_iterating()
+        queue = self._core.iteration
         while not queue:
-            if self._finished and not self._receiving and not self._pending:
-                if self._failure is not None and not self._closing:
+            if self._closing:
+                raise StopAsyncIteration
+            if self._finished and not self._receiving and not self._core.pending:
+                if self._failure is not None:
                     raise self._failure
                 raise StopAsyncIteration
             wakeup = self._queue_wakeup = anyio.Event()
             await wakeup.wait()
         await anyio.lowlevel.checkpoint_if_cancelled()
-        return queue.popleft()  # type: ignore[no-any-return]
+        event = queue.popleft()
+        self._wake_reader()
+        return event  # type: ignore[no-any-return]
 
     # -- internals ----------------------------------------------------------------
 
+    async def _connect(self) -> None:
+        self._run_starting()
+        self._send_lock = anyio.Lock()
+        failure: JellyfishError | None = None
+        try:
+            async with anyio.create_task_group() as group:
+                self._receiving = True
+                group.start_soon(self._dispatch_loop)
+                try:
+                    with anyio.CancelScope() as self._scope:
+                        if self._closing:
+                            self._scope.cancel()
+                        await self._connection_loop()
+                except JellyfishError as error:
+                    failure = error
+                finally:
+                    self._scope = None
+                    self._receiving = False
+                    self._wake_dispatcher()
+                    if self._closing and self._dispatch_scope is not None:
+                        self._dispatch_scope.deadline = anyio.current_time() + _GRACE
+        finally:
+            failure = self._run_finished(failure)
+            self._notify_state()
+            self._wake_iterator()
+        if failure is not None:
+            raise failure
+
     async def _exit_group(self) -> None:
         group, self._task_group = self._task_group, None
-        await self.close()
+        await self.aclose()
         if group is not None:
             await group.__aexit__(None, None, None)
 
     async def _run_in_background(self) -> None:
-        with contextlib.suppress(NotifierError):  # recorded; wait_ready and iterators raise it
+        with contextlib.suppress(JellyfishError):  # recorded: wait_ready and iterators raise it
             await self._connect()
+
+    async def _state_changed(self) -> None:
+        if self._state_event is None:
+            self._state_event = anyio.Event()
+        await self._state_event.wait()
 
     def _notify_state(self) -> None:
         event, self._state_event = self._state_event, None
@@ -326,48 +298,33 @@ class Notifier(NotifierBase):
         if wakeup is not None:
             wakeup.set()
 
+    def _wake_reader(self) -> None:
+        wakeup, self._room_wakeup = self._room_wakeup, None
+        if wakeup is not None:
+            wakeup.set()
+
     async def _connection_loop(self) -> None:
-        attempt = 0
-        self._last_ready_connection = 0
-        first_connection = self._protocol.connections + 1
         while not self._closing:
             try:
                 await self._run_connection()
             except _Closing:
                 return
-            except NotifierError as error:
-                failure: NotifierError = error
-                retryable = isinstance(error, NotifierClosedError | NotifierTimeoutError)
-            except OSError as error:
-                failure = NotifierClosedError(f"connection to {self.url} failed: {error!r}")
-                retryable = True
-            else:  # pragma: no cover - _run_connection only ends by raising
-                return
+            except JellyfishError as error:
+                failure = error
             finally:
                 self._connected = False
                 self._notify_state()
             if self._closing:
                 return
-            if self._last_ready_connection == self._protocol.connections:
-                attempt = 0  # this connection had been ready: start the backoff afresh
-            self._last_error = failure
-            ever_ready = self._last_ready_connection >= first_connection
-            if not retryable or not self._reconnect.should_retry(attempt):
-                raise failure
-            if not ever_ready and not self._reconnect.retry_initial:
-                raise failure
-            delay = self._reconnect.delay(attempt)
-            attempt += 1
-            logger.warning("notifier connection lost (%s); reconnecting in %.2fs", failure, delay)
-            await anyio.sleep(delay)
-
-    _last_ready_connection = 0
+            await anyio.sleep(self._core.connection_failed(failure))
 
     async def _run_connection(self) -> None:
         """One connection; always ends by raising (``_Closing`` when closed by the user)."""
+        core = self._core
+        deadline = core.attempt_started(anyio.current_time())
         stream: anyio.abc.ByteStream
         try:
-            with anyio.fail_after(self._timeouts.connect):
+            with anyio.fail_after(deadline - anyio.current_time()):
                 if self._secure:
                     context = self._ssl_context or ssl.create_default_context()
                     stream = await anyio.connect_tcp(
@@ -376,7 +333,9 @@ class Notifier(NotifierBase):
                 else:
                     stream = await anyio.connect_tcp(self._host, self._port)
         except TimeoutError:
-            raise NotifierTimeoutError(f"timed out connecting to {self.url}") from None
+            raise core.connect_timed_out() from None
+        except OSError as error:
+            raise core.connect_failed(error) from None
         ws = WSConnection(ConnectionType.CLIENT)
         self._stream = stream
         self._ws = ws
@@ -386,121 +345,103 @@ class Notifier(NotifierBase):
             )
             await self._receive_loop(stream, ws)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError) as error:
-            raise NotifierClosedError(f"the connection broke: {error!r}") from None
+            raise core.broken(f"the connection broke: {error!r}") from None
         finally:
             self._stream = None
             with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-                try:
-                    if ws.state.name == "OPEN":
-                        await stream.send(ws.send(CloseConnection(code=1000, reason="")))
-                except Exception:
-                    pass
-                await stream.aclose()
+                with contextlib.suppress(Exception):
+                    if ws.state is WebSocketState.OPEN:
+                        await stream.send(ws.send(CloseConnection(code=core.close_code)))
+                with contextlib.suppress(Exception):  # e.g. TLS close_notify on a dead socket
+                    await stream.aclose()
 
     async def _receive_loop(self, stream: anyio.abc.ByteStream, ws: WSConnection) -> None:
-        protocol = self._protocol
-        receive = protocol.receive
-        pending = self._pending
-        timeouts = self._timeouts
+        core = self._core
+        message_received = core.message_received
+        accept = core.accept
+        pending, iteration, max_queue = core.pending, core.iteration, core.max_queue
         now = anyio.current_time
-        deadline = now() + timeouts.connect
-        self._handshake_deadline = math.inf
-        accepted = False
-        ping_sent = False
         fragments: list[bytes | bytearray] = []
+        size = 0
+        # Frames already read but not parsed while the queue is full stay in wsproto's
+        # buffer, so the queue never holds more than max_queue events.
+        buffered = False
         while True:
-            # How long may the next read take?
-            if not accepted:
-                limit = deadline
-            elif not protocol.ready:
-                limit = self._handshake_deadline
-            else:
-                limit = math.inf
-            if accepted:
-                idle = timeouts.ping_timeout if ping_sent else timeouts.ping_interval
-                limit = min(limit, now() + idle)
-            with anyio.move_on_after(max(0.0, limit - now())) as scope:
-                try:
-                    data = await stream.receive(65536)
-                except anyio.EndOfStream:
-                    raise NotifierClosedError("the server closed the TCP connection") from None
-                except anyio.BrokenResourceError as error:
-                    raise NotifierClosedError(f"the connection broke: {error!r}") from None
-            if scope.cancelled_caught:
-                if self._closing:
-                    raise _Closing
-                if not accepted:
-                    raise NotifierTimeoutError("timed out waiting for the WebSocket upgrade")
-                if not protocol.authenticated:
-                    raise NotifierTimeoutError("timed out waiting for 'authenticated'")
-                if not protocol.ready and now() >= self._handshake_deadline:
-                    raise NotifierTimeoutError("timed out waiting for 'subscribe_response'")
-                if ping_sent:
-                    raise NotifierTimeoutError("no answer to ping: the connection is dead")
-                ping_sent = True
-                await self._send_raw(ws.send(Ping(payload=b"jf")))
-                continue
-            ping_sent = False
-            try:
+            if core.full:
+                await self._wait_for_room()
+            if not buffered:
+                with anyio.move_on_after(core.read_timeout(now())) as scope:
+                    try:
+                        data = await stream.receive(65536)
+                    except anyio.EndOfStream:
+                        raise core.end_of_stream() from None
+                if scope.cancelled_caught:
+                    if self._closing:
+                        raise _Closing
+                    await self._send_raw(ws.send(Ping(payload=core.read_timed_out(now()))))
+                    continue
+                core.data_received()
                 ws.receive_data(data)
-                events = ws.events()
-                for event in events:
+            buffered = False
+            queued = False
+            try:
+                for event in ws.events():
                     if type(event) is _BYTES_MESSAGE:
                         payload = event.data
-                        if not event.message_finished:
+                        if not event.message_finished or fragments:
+                            size += len(payload)
+                            core.check_size(size)
                             fragments.append(payload)
-                            continue
-                        if fragments:
-                            fragments.append(payload)
+                            if not event.message_finished:
+                                continue
                             payload = b"".join(fragments)
                             fragments.clear()
-                        try:
-                            notification = receive(payload)
-                        except DecodeError as error:
-                            logger.error("dropping an undecodable frame: %s", error)
-                            continue
+                            size = 0
+                        notification = message_received(payload)
                         if notification is not None:
-                            pending.append(notification)
+                            queued = accept(notification) or queued
+                            if len(pending) + len(iteration) >= max_queue:
+                                buffered = True
+                                break
                         else:
-                            await self._after_handshake_message()
+                            await self._handshake_progress()
                     elif isinstance(event, Ping):
                         await self._send_raw(ws.send(event.response()))
                     elif isinstance(event, CloseConnection):
+                        if ws.state is WebSocketState.OPEN:  # wsproto found a violation
+                            raise core.violation(event.reason or f"code {event.code}", event.code)
                         with contextlib.suppress(Exception):
                             await self._send_raw(ws.send(event.response()))
-                        failure, _ = protocol.connection_lost(event.code, event.reason or "")
-                        raise failure
+                        raise core.close_received(event.code, event.reason or "")
                     elif isinstance(event, AcceptConnection):
-                        accepted = True
                         self._connected = True
-                        self._handshake_deadline = now() + timeouts.auth
-                        await self._send_frames(protocol.connection_made())
+                        await self._send_frames(core.upgraded(now()))
                     elif isinstance(event, RejectConnection | RejectData):
-                        status = getattr(event, "status_code", 0)
-                        raise NotifierClosedError(
-                            f"the server refused the WebSocket upgrade (HTTP {status})"
-                        )
+                        raise core.upgrade_refused(getattr(event, "status_code", 0))
                     elif isinstance(event, TextMessage):
-                        raise ProtocolError("the server sent a text frame")
+                        raise core.text_received()
             except (LocalProtocolError, RemoteProtocolError) as error:
-                raise NotifierClosedError(f"WebSocket protocol error: {error}") from None
+                raise core.violation(str(error)) from None
             finally:
-                if pending:
+                if queued:
                     self._wake_dispatcher()
+                    self._wake_iterator()
 
-    async def _after_handshake_message(self) -> None:
-        protocol = self._protocol
-        frames = protocol.data_to_send()
-        if frames:
-            self._handshake_deadline = anyio.current_time() + self._timeouts.subscribe
-            await self._send_frames(frames)
-        if protocol.ready:
-            self._handshake_deadline = math.inf
-            if self._last_ready_connection != protocol.connections:
-                self._last_ready_connection = protocol.connections
-                if protocol.connections > 1 and self._last_error is not None:
-                    self._pending.append(Reconnected(protocol.connections, self._last_error))
-                    self._wake_dispatcher()
+    async def _wait_for_room(self) -> None:
+        core = self._core
+        core.paused(anyio.current_time())
+        while core.full and not self._closing:
+            wakeup = self._room_wakeup = anyio.Event()
+            await wakeup.wait()
+        if self._closing:
+            raise _Closing
+
+    async def _handshake_progress(self) -> None:
+        frames, reconnected = self._core.handshake_progress(anyio.current_time())
+        await self._send_frames(frames)
+        if reconnected is not None and self._core.accept(reconnected):
+            self._wake_dispatcher()
+            self._wake_iterator()
         self._notify_state()
 
     async def _send_frames(self, frames: list[bytes]) -> None:
@@ -518,36 +459,34 @@ class Notifier(NotifierBase):
             await stream.send(data)
 
     async def _dispatch_loop(self) -> None:
-        pending = self._pending
-        while True:
-            while pending:
-                await self._deliver(pending.popleft())
-            if not self._receiving:
-                if pending:
-                    continue
-                break
-            wakeup = self._pending_wakeup = anyio.Event()
-            if pending or not self._receiving:
-                continue
-            await wakeup.wait()
+        with anyio.CancelScope() as self._dispatch_scope:
+            await self._dispatch()
+        if self._dispatch_scope.cancelled_caught:
+            logger.warning("a handler still running %.1f s after close() was cancelled", _GRACE)
         self._wake_iterator()
 
-    async def _deliver(self, event: Any) -> None:
-        kind = type(event)
-        if kind is _METRICS_REPORT:
-            handlers = self._metrics_handlers
-        elif kind is Reconnected:
-            handlers = self._reconnected_handlers
-        else:
-            handlers = self._notification_handlers
-        for handler in handlers:
-            try:
-                result = handler(event)
-                if result is not None and inspect.isawaitable(result):
-                    await result
-            except Exception:
-                logger.exception("notification handler %r failed", handler)
-        queue_events = self._queue_events
-        if queue_events or (queue_events is None and self._queues(event)):
-            self._queue.append(event)
-            self._wake_iterator()
+    async def _dispatch(self) -> None:
+        core = self._core
+        pending = core.pending
+        handlers_for = core.handlers_for
+        isawaitable = inspect.isawaitable
+        while True:
+            while pending and not self._closing:
+                event = pending.popleft()
+                for handler in handlers_for(event):
+                    try:
+                        result = handler(event)
+                        if result is not None and isawaitable(result):
+                            await result
+                    except Exception:
+                        logger.exception("notification handler %r failed", handler)
+                if core.queue_events and core.handled(event):
+                    self._wake_iterator()
+                if self._room_wakeup is not None:
+                    self._wake_reader()
+            if not self._receiving or self._closing:
+                break
+            wakeup = self._pending_wakeup = anyio.Event()
+            if pending:
+                continue
+            await wakeup.wait()

@@ -14,37 +14,61 @@ import ssl
 import struct
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
 import websocket
+from websocket._abnf import continuous_frame, frame_buffer
 
 from jellyfish._notifications._common import NotifierBase, Reconnected, logger
+from jellyfish._notifications._core import NotifierCore
 from jellyfish._notifications._decoder import Notification
-from jellyfish._notifications._protocol import ReconnectPolicy, Subscription, Timeouts
-from jellyfish.errors import (
-    DecodeError,
-    NotifierClosedError,
-    NotifierError,
-    NotifierTimeoutError,
-    ProtocolError,
-)
-from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish._notifications._protocol import Subscription
+from jellyfish.errors import JellyfishError, NotifierTimeoutError
 
 __all__ = ["BlockingNotifier"]
 
-_METRICS_REPORT = ServerMessage.MetricsReport
 _OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
 _OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
 _OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
+_WEBSOCKET_VIOLATIONS = (websocket.WebSocketProtocolException, websocket.WebSocketPayloadException)
 # While connecting, how often the notifier looks whether close() was called (seconds).
 _CLOSE_CHECK = 0.05
 
 
 class _Closing(Exception):
     """Internal: the user closed the notifier."""
+
+
+class _CheckedFrames(frame_buffer):
+    """websocket-client's frame reader, refusing masked and oversize frames.
+
+    websocket-client accepts both; this checks the header before the payload is read.
+    """
+
+    def __init__(self, recv: Callable[[int], bytes], core: NotifierCore) -> None:
+        super().__init__(recv, True)
+        self._core = core
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        if self.has_mask():
+            raise self._core.masked_received()
+        self._core.check_size(self.length or 0)
+
+
+class _CheckedMessages(continuous_frame):
+    """websocket-client's fragment assembly, bounded by ``max_size``."""
+
+    def __init__(self, core: NotifierCore) -> None:
+        super().__init__(False, True)
+        self._core = core
+
+    def add(self, frame: websocket.ABNF) -> None:
+        super().add(frame)
+        if self.cont_data:
+            self._core.check_size(len(self.cont_data[1]))
 
 
 class BlockingNotifier(NotifierBase):
@@ -62,98 +86,53 @@ class BlockingNotifier(NotifierBase):
 
     or in a background thread::
 
-        with BlockingNotifier("localhost:5002", "development") as notifier:
+        with BlockingNotifier() as notifier:
             for event in notifier:  # started, authenticated and subscribed
                 ...
 
     Handlers run in the thread that receives (the caller's for :meth:`connect`, the
     background thread after :meth:`start`); an exception in a handler is logged on the
-    ``jellyfish.notifier`` logger. The arguments are those of :class:`jellyfish.Notifier`.
+    ``jellyfish.notifier`` logger. Once ``max_queue`` events wait for the iterator,
+    reading pauses (``stats.paused``) until it catches up. Stopping: :meth:`close` or
+    leaving ``with``.
+
+    Args:
+        server_address: ``host:port`` of Jellyfish, without a scheme (default:
+            ``JELLYFISH_ADDRESS``, else ``localhost:5002``).
+        server_api_token: the server API token (default: ``JELLYFISH_TOKEN``, else
+            ``development``).
+        secure: ``True`` for ``wss://`` (default: ``JELLYFISH_SECURE``, else ``False``).
+        subscribe: what to subscribe to, e.g. ``("server_notifications", "metrics")``.
+        reconnect: the :class:`ReconnectPolicy`; ``NO_RECONNECT`` disables reconnecting.
+        timeouts: connect/auth/subscribe/ping :class:`Timeouts`.
+        ssl_context: the TLS context for ``secure=True`` (default: system CAs).
+        queue_events: whether events go to the iteration queue (``None``: everything
+            without handlers; with handlers, the kinds without one once iterated).
+        max_queue: events that may wait for the iterator (default 1024).
+        max_size: the largest WebSocket message accepted, in bytes (default 1 MiB).
     """
 
-    def __init__(
-        self,
-        server_address: str = "localhost:5002",
-        server_api_token: str = "development",
-        secure: bool = False,
-        *,
-        subscribe: Iterable[Subscription | int | str] | None = None,
-        reconnect: ReconnectPolicy | None = None,
-        timeouts: Timeouts | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        queue_events: bool | None = None,
-    ) -> None:
-        super().__init__(
-            server_address,
-            server_api_token,
-            secure,
-            subscribe=subscribe,
-            reconnect=reconnect,
-            timeouts=timeouts,
-            ssl_context=ssl_context,
-            queue_events=queue_events,
-        )
+    def _init_shell(self) -> None:
         self._condition = threading.Condition()
-        self._queue: deque[Any] = deque()
-        self._running = False
-        self._closing = False
-        self._finished = False
-        self._failure: NotifierError | None = None
-        self._connected = False
         self._ws: websocket.WebSocket | None = None
         self._connecting: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._loop_thread: threading.Thread | None = None
-        self._last_error: NotifierError | None = None
-        self._last_ready_connection = 0
-        self._handshake_deadline = float("inf")
 
     # -- public API ---------------------------------------------------------------
-
-    @property
-    def ready(self) -> bool:
-        """Connected, authenticated and every subscription acknowledged."""
-        return self._connected and self._protocol.ready
 
     def connect(self) -> None:
         """Connect, authenticate, subscribe and run the receive loop in this thread.
 
         Returns after :meth:`close` (called from another thread or from a handler).
-        Raises :class:`jellyfish.errors.InvalidTokenError` for a rejected token, the
-        connection error if the first connection fails (unless
-        ``ReconnectPolicy.retry_initial``), and the last error once the reconnect policy
-        gives up.
+        Raises :class:`jellyfish.errors.InvalidTokenError` for a rejected token,
+        :class:`jellyfish.errors.ConnectionFailedError` for a refused or unreachable
+        server (the first connection fails fast unless ``ReconnectPolicy.retry_initial``),
+        and the last error once the reconnect policy gives up.
         """
         self._closing = False
         self._connect()
-
-    def _connect(self) -> None:
-        with self._condition:
-            if self._running:
-                raise RuntimeError("this BlockingNotifier is already running")
-            self._running = True
-            self._finished = False
-            self._failure = None
-            self._last_error = None
-            self._stop = threading.Event()
-        self._prepare_subscriptions()
-        failure: NotifierError | None = None
-        try:
-            self._connection_loop()
-        except NotifierError as error:
-            failure = error
-        finally:
-            with self._condition:
-                self._running = False
-                self._connected = False
-                self._finished = True
-                if failure is None and not self._closing:
-                    failure = NotifierClosedError("the notifier stopped")
-                self._failure = failure
-                self._condition.notify_all()
-        if failure is not None:
-            raise failure
 
     def start(self) -> BlockingNotifier:
         """Run :meth:`connect` in a background thread; returns ``self`` at once.
@@ -179,7 +158,8 @@ class BlockingNotifier(NotifierBase):
 
         Raises the error that stopped the notifier (e.g.
         :class:`jellyfish.errors.InvalidTokenError`), :class:`NotifierClosedError` once
-        closed, or ``TimeoutError`` after ``timeout`` seconds.
+        closed, or :class:`NotifierTimeoutError` (a ``TimeoutError``) after ``timeout``
+        seconds.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._condition:
@@ -187,10 +167,10 @@ class BlockingNotifier(NotifierBase):
                 if self.ready:
                     return True
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
+                    raise self._stopped()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    raise TimeoutError("the notifier did not become ready in time")
+                    raise self._not_ready_in_time(timeout)
                 self._condition.wait(remaining)
 
     def subscribe_server_notifications(self) -> None:
@@ -210,14 +190,10 @@ class BlockingNotifier(NotifierBase):
         """
         kind = Subscription.parse(subscription)
         with self._condition:
-            frames = self._protocol.subscribe(kind)
+            frames = self._core.subscribe(kind, time.monotonic(), self._connected)
             ws = self._ws if self._connected else None
-            if ws is None:
-                return
-            if frames:
-                self._handshake_deadline = min(
-                    self._handshake_deadline, time.monotonic() + self._timeouts.subscribe
-                )
+        if ws is None:
+            return
         for frame in frames:
             ws.send_bytes(frame)
         if threading.current_thread() is self._loop_thread:
@@ -226,20 +202,26 @@ class BlockingNotifier(NotifierBase):
         with self._condition:
             while kind not in self._protocol.acknowledged:
                 if self._finished:
-                    raise self._failure or NotifierClosedError("the notifier is closed")
+                    raise self._stopped()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise TimeoutError(f"no acknowledgement of the {kind.name} subscription")
+                    raise NotifierTimeoutError(
+                        f"no acknowledgement of the {kind.name} subscription"
+                    )
                 self._condition.wait(remaining)
 
     def close(self, timeout: float | None = 5.0) -> None:
         """Stop: the receive loop exits, iterators end, the background thread is joined.
 
-        Safe to call from any thread, including a handler. Returns promptly.
+        Safe to call from any thread, including a handler. Returns promptly: what was
+        still queued for the iterator is dropped, logged and counted in
+        ``stats.dropped``; the thread is awaited for the handler running now (at most
+        ``timeout`` seconds).
         """
         with self._condition:
             self._closing = True
             self._stop.set()
+            self._core.drop_backlog()
             ws = self._ws
             connecting = self._connecting
             self._condition.notify_all()
@@ -276,66 +258,68 @@ class BlockingNotifier(NotifierBase):
         self.close()
 
     def __iter__(self) -> Iterator[Notification | Reconnected]:
+        self._start_iterating()
         return self
 
     def __next__(self) -> Notification | Reconnected:
         """The next event, in arrival order; ends when the notifier closes."""
+        self._start_iterating()
+        queue = self._core.iteration
         with self._condition:
-            while not self._queue:
+            while not queue:
+                if self._closing:
+                    raise StopIteration
                 if self._finished:
-                    if self._failure is not None and not self._closing:
+                    if self._failure is not None:
                         raise self._failure
                     raise StopIteration
                 self._condition.wait()
-            return self._queue.popleft()  # type: ignore[no-any-return]
+            event = queue.popleft()
+            self._condition.notify_all()  # the reader may be paused for room
+            return event  # type: ignore[no-any-return]
 
     # -- internals ----------------------------------------------------------------
 
+    def _connect(self) -> None:
+        with self._condition:
+            self._run_starting()
+            self._stop = threading.Event()
+            self._loop_thread = threading.current_thread()
+        failure: JellyfishError | None = None
+        try:
+            self._connection_loop()
+        except JellyfishError as error:
+            failure = error
+        finally:
+            with self._condition:
+                failure = self._run_finished(failure)
+                self._condition.notify_all()
+        if failure is not None:
+            raise failure
+
     def _run_in_background(self) -> None:
-        with contextlib.suppress(NotifierError):  # recorded; wait_ready/iterators raise it
+        with contextlib.suppress(JellyfishError):  # recorded: wait_ready/iterators raise it
             self._connect()
 
     def _connection_loop(self) -> None:
-        attempt = 0
-        first_connection = self._protocol.connections + 1
         while not self._closing:
             try:
                 self._run_connection()
             except _Closing:
                 return
-            except NotifierError as error:
+            except JellyfishError as error:
                 failure = error
-                retryable = isinstance(error, NotifierClosedError | NotifierTimeoutError)
-            except (OSError, websocket.WebSocketException) as error:
-                failure = NotifierClosedError(f"connection to {self.url} failed: {error!r}")
-                retryable = True
-            with self._condition:
-                self._connected = False
-                self._condition.notify_all()
+            finally:
+                with self._condition:
+                    self._connected = False
+                    self._condition.notify_all()
             if self._closing:
                 return
-            if self._last_ready_connection == self._protocol.connections:
-                attempt = 0
-            self._last_error = failure
-            ever_ready = self._last_ready_connection >= first_connection
-            if not retryable or not self._reconnect.should_retry(attempt):
-                raise failure
-            if not ever_ready and not self._reconnect.retry_initial:
-                raise failure
-            delay = self._reconnect.delay(attempt)
-            attempt += 1
-            logger.warning("notifier connection lost (%s); reconnecting in %.2fs", failure, delay)
-            if self._wait_wakeup(delay):
-                return
-
-    def _wait_wakeup(self, delay: float) -> bool:
-        """Sleep ``delay`` seconds or until close(); returns whether closing."""
-        self._stop.wait(delay)
-        return self._closing
+            self._stop.wait(self._core.connection_failed(failure))
 
     def _run_connection(self) -> None:
-        timeouts = self._timeouts
-        deadline = time.monotonic() + timeouts.connect
+        core = self._core
+        deadline = core.attempt_started(time.monotonic())
         sock = self._open_socket(deadline)
         with self._condition:
             if self._closing:
@@ -358,39 +342,37 @@ class BlockingNotifier(NotifierBase):
             )
         except (TimeoutError, websocket.WebSocketTimeoutException):
             sock.close()
-            raise NotifierTimeoutError(f"timed out connecting to {self.url}") from None
+            raise core.connect_timed_out() from None
         except websocket.WebSocketBadStatusException as error:
             sock.close()
-            raise NotifierClosedError(
-                f"the server refused the WebSocket upgrade (HTTP {error.status_code})"
-            ) from None
-        except BaseException:
+            raise core.upgrade_refused(error.status_code) from None
+        except BaseException as error:
             sock.close()
             if self._closing:
                 raise _Closing from None
+            if isinstance(error, OSError | websocket.WebSocketException):
+                raise core.connect_failed(error) from None
             raise
         finally:
             self._connecting = None
+        ws.frame_buffer = _CheckedFrames(ws._recv, core)
+        ws.cont_frame = _CheckedMessages(core)
         try:
             with self._condition:
                 if self._closing:
                     raise _Closing
                 self._ws = ws
                 self._connected = True
-                frames = self._protocol.connection_made()
-                self._handshake_deadline = time.monotonic() + timeouts.auth
-            for frame in frames:
+            for frame in core.upgraded(time.monotonic()):
                 ws.send_bytes(frame)
             self._receive_loop(ws)
         finally:
             with self._condition:
                 self._ws = None
                 self._connected = False
-            try:
+            with contextlib.suppress(Exception):
                 if ws.connected:
-                    ws.close(timeout=0.5)
-            except Exception:
-                logger.debug("error while closing the WebSocket", exc_info=True)
+                    ws.send_close(core.close_code)
             ws.shutdown()  # type: ignore[no-untyped-call]
 
     def _open_socket(self, deadline: float) -> socket.socket:
@@ -400,9 +382,7 @@ class BlockingNotifier(NotifierBase):
         connect to an unreachable host returns promptly and leaves no thread behind.
         """
         last_error: OSError | None = None
-        for family, kind, proto, _, address in socket.getaddrinfo(
-            self._host, self._port, type=socket.SOCK_STREAM
-        ):
+        for family, kind, proto, _, address in _addresses(self._host, self._port, self._core):
             sock = socket.socket(family, kind, proto)
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -413,7 +393,7 @@ class BlockingNotifier(NotifierBase):
                         raise _Closing
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise NotifierTimeoutError(f"timed out connecting to {self.url}")
+                        raise self._core.connect_timed_out()
                     _, writable, _ = select.select([], [sock], [], min(remaining, _CLOSE_CHECK))
                     if writable:
                         break
@@ -428,120 +408,97 @@ class BlockingNotifier(NotifierBase):
             except BaseException:
                 sock.close()
                 raise
-        raise NotifierClosedError(f"connection to {self.url} failed: {last_error!r}")
+        raise self._core.connect_failed(last_error or OSError("no address"))
 
     def _receive_loop(self, ws: websocket.WebSocket) -> None:
-        protocol = self._protocol
-        receive = protocol.receive
-        timeouts = self._timeouts
+        core = self._core
+        message_received = core.message_received
+        accept = core.accept
         sock = ws.sock
         if sock is None:
-            raise NotifierClosedError("the connection broke")
+            raise core.broken()
         monotonic = time.monotonic
         recv_data_frame = ws.recv_data_frame
-        ping_sent = False
         current_timeout: float | None = None
         while True:
             # No select per frame: the socket timeout bounds each read, close() wakes a
             # blocked read with shutdown(SHUT_RD); websocket-client resumes partial frames.
-            if protocol.ready:
-                wanted = timeouts.ping_timeout if ping_sent else timeouts.ping_interval
-            else:
-                wanted = max(0.001, min(self._handshake_deadline - monotonic(), 3600.0))
+            wanted = core.read_timeout(monotonic())
             if wanted != current_timeout:
-                sock.settimeout(wanted)
+                sock.settimeout(max(wanted, 0.001))
                 current_timeout = wanted
             try:
                 opcode, frame = recv_data_frame(True)
             except websocket.WebSocketTimeoutException:
                 if self._closing:
                     raise _Closing from None
-                if not protocol.authenticated:
-                    raise NotifierTimeoutError("timed out waiting for 'authenticated'") from None
-                if not protocol.ready:
-                    if monotonic() >= self._handshake_deadline:
-                        raise NotifierTimeoutError(
-                            "timed out waiting for 'subscribe_response'"
-                        ) from None
-                    continue
-                if ping_sent:
-                    raise NotifierTimeoutError(
-                        "no answer to ping: the connection is dead"
-                    ) from None
-                ws.ping(b"jf")
-                ping_sent = True
+                ws.ping(core.read_timed_out(monotonic()))
                 continue
+            except _WEBSOCKET_VIOLATIONS as error:
+                raise core.violation(str(error)) from None
             except (websocket.WebSocketConnectionClosedException, OSError):
                 if self._closing:
                     raise _Closing from None
-                raise NotifierClosedError("the server closed the TCP connection") from None
-            ping_sent = False
+                raise core.end_of_stream() from None
+            core.data_received()
             if opcode == _OPCODE_BINARY:
-                try:
-                    notification = receive(frame.data)
-                except DecodeError as error:
-                    logger.error("dropping an undecodable frame: %s", error)
-                    continue
-                if notification is not None:
-                    self._deliver(notification)
-                else:
-                    self._after_handshake_message(ws)
+                notification = message_received(frame.data)
+                if notification is None:
+                    self._handshake_progress(ws)
+                elif accept(notification):
+                    self._deliver_queued()
             elif opcode == _OPCODE_CLOSE:
-                code, reason = _parse_close(frame.data)
-                failure, _ = protocol.connection_lost(code, reason)
-                raise failure
+                raise core.close_received(*_parse_close(frame.data))
             elif opcode == _OPCODE_TEXT:
-                raise ProtocolError("the server sent a text frame")
+                raise core.text_received()
             if self._closing:
                 raise _Closing
 
-    def _after_handshake_message(self, ws: websocket.WebSocket) -> None:
-        protocol = self._protocol
+    def _handshake_progress(self, ws: websocket.WebSocket) -> None:
         with self._condition:
-            frames = protocol.data_to_send()
-            if frames:
-                self._handshake_deadline = time.monotonic() + self._timeouts.subscribe
+            frames, reconnected = self._core.handshake_progress(time.monotonic())
         for frame in frames:
             ws.send_bytes(frame)
-        reconnected: Reconnected | None = None
         with self._condition:
-            if protocol.ready:
-                self._handshake_deadline = float("inf")
-                if self._last_ready_connection != protocol.connections:
-                    self._last_ready_connection = protocol.connections
-                    if protocol.connections > 1 and self._last_error is not None:
-                        reconnected = Reconnected(protocol.connections, self._last_error)
             self._condition.notify_all()
-        if reconnected is not None:
-            self._deliver(reconnected)
+        if reconnected is not None and self._core.accept(reconnected):
+            self._deliver_queued()
 
-    def _deliver(self, event: Any) -> None:
-        kind = type(event)
-        if kind is _METRICS_REPORT:
-            handlers = self._metrics_handlers
-        elif kind is Reconnected:
-            handlers = self._reconnected_handlers
-        else:
-            handlers = self._notification_handlers
-        for handler in handlers:
-            try:
-                result = handler(event)
-            except Exception:
-                logger.exception("notification handler %r failed", handler)
-            else:
-                if result is not None and hasattr(result, "__await__"):
-                    close = getattr(result, "close", None)
-                    if close is not None:
-                        close()
-                    logger.error(
-                        "handler %r is async: use jellyfish.Notifier for async handlers",
-                        handler,
-                    )
-        queue_events = self._queue_events
-        if queue_events or (queue_events is None and self._queues(event)):
-            with self._condition:
-                self._queue.append(event)
+    def _deliver_queued(self) -> None:
+        """Run the handlers of what is pending; wake iterators; pause while the queue is full."""
+        core = self._core
+        pending = core.pending
+        while pending and not self._closing:
+            event = pending.popleft()
+            for handler in core.handlers_for(event):
+                try:
+                    result = handler(event)
+                except Exception:
+                    logger.exception("notification handler %r failed", handler)
+                else:
+                    if result is not None and hasattr(result, "__await__"):
+                        getattr(result, "close", lambda: None)()
+                        logger.error(
+                            "handler %r is async: use jellyfish.Notifier for async handlers",
+                            handler,
+                        )
+            core.handled(event)
+        if not core.iteration:
+            return
+        with self._condition:
+            if core.iteration:
                 self._condition.notify_all()
+            if core.full and not self._closing:
+                core.paused(time.monotonic())
+                while core.full and not self._closing:
+                    self._condition.wait()
+
+
+def _addresses(host: str, port: int, core: NotifierCore) -> list[Any]:
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise core.connect_failed(error) from None
 
 
 def _parse_close(data: bytes) -> tuple[int | None, str]:

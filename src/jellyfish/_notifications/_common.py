@@ -1,13 +1,19 @@
-"""What the anyio and the blocking notifier share: options, handlers, addresses."""
+"""What the anyio and the blocking notifier share: options, handlers, addresses, state."""
 
 from __future__ import annotations
 
-import logging
 import ssl
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
+from jellyfish._notifications._core import (
+    DEFAULT_MAX_QUEUE,
+    DEFAULT_MAX_SIZE,
+    NotifierCore,
+    NotifierStats,
+    Reconnected,
+    logger,
+)
 from jellyfish._notifications._protocol import (
     NotifierProtocol,
     ReconnectPolicy,
@@ -15,31 +21,12 @@ from jellyfish._notifications._protocol import (
     Timeouts,
     server_websocket_url,
 )
-from jellyfish.errors import NotifierError
-from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish._settings import resolve_settings
+from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
 
-logger: Final = logging.getLogger("jellyfish.notifier")
+__all__ = ["NotifierBase", "Reconnected", "logger", "split_address"]
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
-
-_METRICS_REPORT: Final = ServerMessage.MetricsReport
-
-
-@dataclass(frozen=True)
-class Reconnected:
-    """The notifier lost its connection and is ready again (authenticated, subscribed).
-
-    Notifications emitted while it was disconnected are lost (the server does not
-    replay them): resynchronise with ``RoomApi.get_all_rooms()`` when you see this.
-    It reaches ``@notifier.on_reconnected`` handlers and, in stream order, iterators.
-
-    Attributes:
-        connection: the number of the new connection (2 after the first reconnect).
-        error: why the previous connection ended.
-    """
-
-    connection: int
-    error: NotifierError
 
 
 def split_address(server_address: str, secure: bool) -> tuple[str, int, str]:
@@ -60,35 +47,86 @@ def split_address(server_address: str, secure: bool) -> tuple[str, int, str]:
 
 
 class NotifierBase:
-    """Handler registration and subscription choice, shared by both notifiers."""
+    """The constructor, handler registration and state, shared by both notifiers.
+
+    Args:
+        server_address: ``host:port`` of Jellyfish, without a scheme. Default:
+            ``JELLYFISH_ADDRESS``, else ``localhost:5002``.
+        server_api_token: the server API token (``JF_SERVER_API_TOKEN``). Default:
+            ``JELLYFISH_TOKEN``, else ``development``.
+        secure: ``True`` for ``wss://``. Default: ``JELLYFISH_SECURE``, else ``False``.
+        subscribe: what to subscribe to, e.g. ``("server_notifications", "metrics")``.
+            By default: the kinds that have handlers when connecting (as in 0.4.0), or
+            server notifications when there are none.
+        reconnect: the :class:`ReconnectPolicy` (default: exponential backoff with
+            jitter, forever, after a first successful connection). ``NO_RECONNECT``
+            disables reconnecting.
+        timeouts: connect/auth/subscribe/ping :class:`Timeouts`.
+        ssl_context: the TLS context for ``secure=True`` (default: system CAs).
+        queue_events: whether events go to the iteration queue: ``None`` (default)
+            queues everything if there are no handlers, else the kinds without a handler
+            once the notifier is iterated; ``True`` all; ``False`` none.
+        max_queue: how many events may wait for handlers and iterators together
+            (default 1024). When full, the notifier stops reading the WebSocket until
+            they catch up (see ``stats.paused``).
+        max_size: the largest WebSocket message accepted, in bytes (default 1 MiB); a
+            larger one drops the connection (a reconnect follows, by policy).
+    """
 
     def __init__(
         self,
-        server_address: str,
-        server_api_token: str,
-        secure: bool,
+        server_address: str | None = None,
+        server_api_token: str | None = None,
+        secure: bool | None = None,
         *,
-        subscribe: Iterable[Subscription | int | str] | None,
-        reconnect: ReconnectPolicy | None,
-        timeouts: Timeouts | None,
-        ssl_context: ssl.SSLContext | None,
-        queue_events: bool | None,
+        subscribe: Iterable[Subscription | int | str] | None = None,
+        reconnect: ReconnectPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        queue_events: bool | None = None,
+        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
-        self._url = server_websocket_url(server_address, secure)
-        self._host, self._port, self._host_header = split_address(server_address, secure)
-        self._secure = secure
-        self._token = server_api_token
-        self._explicit_subscriptions = (
-            None if subscribe is None else frozenset(Subscription.parse(s) for s in subscribe)
-        )
-        self._reconnect = reconnect if reconnect is not None else ReconnectPolicy()
-        self._timeouts = timeouts if timeouts is not None else Timeouts()
+        # first, so that repr(self) works in a traceback of a failing constructor
+        self._running = False
+        self._closing = False
+        self._finished = False
+        self._connected = False
+        self._failure: JellyfishError | None = None
+        self._address = server_address
+        self._secure = bool(secure)
+        settings = resolve_settings(server_address, server_api_token, secure)
+        # Only `settings` (whose repr hides it) holds the token from here on: a crash report
+        # with locals of a failing constructor must not show it.
+        del server_api_token
+        self._address = settings.server_address
+        self._secure = settings.secure
+        self._url = server_websocket_url(self._address, self._secure)
+        self._host, self._port, self._host_header = split_address(self._address, self._secure)
         self._ssl_context = ssl_context
-        self._queue_events = queue_events
-        self._notification_handlers: list[Callable[[Any], Any]] = []
-        self._metrics_handlers: list[Callable[[Any], Any]] = []
-        self._reconnected_handlers: list[Callable[[Reconnected], Any]] = []
-        self._protocol = NotifierProtocol(server_api_token)
+        self._timeouts = timeouts if timeouts is not None else Timeouts()
+        self._core = NotifierCore(
+            NotifierProtocol(settings.server_api_token),
+            url=self._url,
+            reconnect=reconnect if reconnect is not None else ReconnectPolicy(),
+            timeouts=self._timeouts,
+            max_queue=max_queue,
+            max_size=max_size,
+            queue_events=queue_events,
+        )
+        if subscribe is not None:
+            self._core.explicit_subscriptions = frozenset(Subscription.parse(s) for s in subscribe)
+        self._protocol = self._core.protocol
+        self._init_shell()
+
+    def _init_shell(self) -> None:
+        """The shell's own I/O state."""
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(server_address={self._address!r}, "
+            f"secure={self._secure}, state={self.state!r})"
+        )
 
     @property
     def url(self) -> str:
@@ -96,9 +134,30 @@ class NotifierBase:
         return self._url
 
     @property
+    def ready(self) -> bool:
+        """Connected, authenticated and every subscription acknowledged."""
+        return self._connected and self._protocol.ready
+
+    @property
+    def state(self) -> str:
+        """One of idle, connecting, ready, closing, closed, failed."""
+        if self._running:
+            if self._closing:
+                return "closing"
+            return "ready" if self.ready else "connecting"
+        if self._failure is not None:
+            return "failed"
+        return "closed" if self._finished else "idle"
+
+    @property
+    def stats(self) -> NotifierStats:
+        """Counters for operators: queued, paused, reconnects, dropped, received."""
+        return self._core.stats()
+
+    @property
     def subscriptions(self) -> frozenset[Subscription]:
         """What this notifier subscribes to on every connection."""
-        return self._protocol.wanted | self._initial_subscriptions()
+        return self._core.subscriptions()
 
     def on_server_notification(self, handler: Handler) -> Handler:
         """Decorator: call ``handler(notification)`` for every server notification.
@@ -109,7 +168,7 @@ class NotifierBase:
         handlers are awaited (anyio notifier). An exception in a handler is logged on
         the ``jellyfish.notifier`` logger and does not stop the notifier.
         """
-        self._notification_handlers.append(handler)
+        self._core.notification_handlers.append(handler)
         return handler
 
     def on_metrics(self, handler: Handler) -> Handler:
@@ -118,7 +177,7 @@ class NotifierBase:
         Registering a metrics handler before connecting subscribes to metrics (as in
         0.4.0); see also ``subscribe=`` and ``subscribe_metrics()``.
         """
-        self._metrics_handlers.append(handler)
+        self._core.metrics_handlers.append(handler)
         return handler
 
     def on_reconnected(self, handler: Handler) -> Handler:
@@ -127,31 +186,37 @@ class NotifierBase:
         Notifications sent while the notifier was disconnected are lost: use this hook
         to resynchronise (for example with ``RoomApi.get_all_rooms()``).
         """
-        self._reconnected_handlers.append(handler)
+        self._core.reconnected_handlers.append(handler)
         return handler
 
-    def _initial_subscriptions(self) -> frozenset[Subscription]:
-        if self._explicit_subscriptions is not None:
-            return self._explicit_subscriptions
-        kinds = set()
-        if self._notification_handlers:
-            kinds.add(Subscription.SERVER_NOTIFICATIONS)
-        if self._metrics_handlers:
-            kinds.add(Subscription.METRICS)
-        if not kinds:
-            kinds.add(Subscription.SERVER_NOTIFICATIONS)
-        return frozenset(kinds)
+    def _run_starting(self) -> None:
+        """``connect()`` begins (the shell holds its lock, if it has one)."""
+        if self._running:
+            raise RuntimeError(f"this {type(self).__name__} is already running")
+        self._running = True
+        self._finished = False
+        self._failure = None
+        self._core.start()
 
-    def _prepare_subscriptions(self) -> None:
-        for kind in self._initial_subscriptions():
-            self._protocol.subscribe(kind)
+    def _run_finished(self, failure: JellyfishError | None) -> JellyfishError | None:
+        """``connect()`` ends: record why; returns the error it must raise, if any."""
+        self._running = False
+        self._connected = False
+        self._finished = True
+        if self._closing:
+            self._core.drop_backlog()
+        elif failure is None:
+            failure = NotifierClosedError("the notifier stopped")
+        self._failure = failure
+        return failure
 
-    def _queues(self, event: object) -> bool:
-        """Whether ``event`` goes to the iteration queue."""
-        if self._queue_events is not None:
-            return self._queue_events
-        if type(event) is _METRICS_REPORT:
-            return not self._metrics_handlers
-        if isinstance(event, Reconnected):
-            return not self._reconnected_handlers and not self._notification_handlers
-        return not self._notification_handlers
+    def _stopped(self) -> JellyfishError:
+        """What waiting for a stopped notifier raises: why it stopped, or that it was closed."""
+        return self._failure or NotifierClosedError("the notifier is closed")
+
+    def _not_ready_in_time(self, timeout: float | None) -> NotifierTimeoutError:
+        return NotifierTimeoutError(f"the notifier was not ready within {timeout} s ({self.state})")
+
+    def _start_iterating(self) -> None:
+        if not self._core.iterating:
+            self._core.start_iterating(self.subscriptions)

@@ -14,6 +14,7 @@ but :class:`jellyfish.errors.DecodeError`:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
@@ -28,6 +29,7 @@ __all__ = [
     "Notification",
     "ServerNotification",
     "UnknownNotification",
+    "decode_fast",
     "decode_metadata",
     "decode_metrics",
     "decode_notification",
@@ -59,6 +61,12 @@ class UnknownNotification:
 
     def __repr__(self) -> str:
         return f"UnknownNotification(data={self.data!r})"
+
+    __str__ = __repr__
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"data": "<base64 of the raw bytes>"}`` (as protobuf's JSON does)."""
+        return {"data": base64.b64encode(self.data).decode("ascii")}
 
     def __reduce__(self) -> tuple[type[UnknownNotification], tuple[bytes]]:
         return (UnknownNotification, (self.data,))
@@ -138,17 +146,11 @@ def decode_server_message(data: bytes) -> tuple[str | None, Any]:
     return case, getattr(message, case)
 
 
-def decode_notification(data: bytes) -> Notification:
-    """Decode the bytes of one ``ServerMessage`` into its notification object.
+def decode_fast(data: bytes) -> Notification | None:
+    """The notification in ``data`` if it has Jellyfish's usual layout, else ``None``.
 
-    Returns the generated protobuf class of the oneof case (for example a
-    ``jellyfish.events.ServerMessageRoomCreated``), or an :class:`UnknownNotification`
-    for an empty message or a content this SDK does not know.
-
-    Raises:
-        DecodeError: ``data`` is not a protobuf ``ServerMessage``, or it is a WebSocket
-            handshake message (``Authenticated``, ``SubscribeResponse``, ...), which is
-            never a notification.
+    Never raises: ``None`` means "take the general path" (:func:`decode_server_message`),
+    which judges whatever this one cannot take. Handshake messages always give ``None``.
     """
     # The hot path of every notifier and webhook: Jellyfish encodes a ServerMessage as one
     # length-delimited field and nothing else. For such a frame, parsing the field's payload
@@ -172,6 +174,24 @@ def decode_notification(data: bytes) -> Notification:
                 return parse(data[start:])  # type: ignore[no-any-return]
     except Exception:  # whatever the fast path cannot take, the general path judges
         pass
+    return None
+
+
+def decode_notification(data: bytes) -> Notification:
+    """Decode the bytes of one ``ServerMessage`` into its notification object.
+
+    Returns the generated protobuf class of the oneof case (for example a
+    ``jellyfish.events.ServerMessageRoomCreated``), or an :class:`UnknownNotification`
+    for an empty message or a content this SDK does not know.
+
+    Raises:
+        DecodeError: ``data`` is not a protobuf ``ServerMessage``, or it is a WebSocket
+            handshake message (``Authenticated``, ``SubscribeResponse``, ...), which is
+            never a notification.
+    """
+    notification = decode_fast(data)
+    if notification is not None:
+        return notification
     case, notification = decode_server_message(data)
     if case in HANDSHAKE_CASES:
         raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))

@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import enum
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 from jellyfish._notifications._decoder import (
     HANDSHAKE_CASES,
     Notification,
-    UnknownNotification,
+    decode_fast,
+    decode_server_message,
 )
 from jellyfish.errors import (
-    DecodeError,
     InvalidTokenError,
     NotifierClosedError,
     NotifierError,
@@ -41,13 +41,16 @@ from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMe
 
 __all__ = [
     "SERVER_WEBSOCKET_PATH",
+    "VIOLATION",
     "ConnectionState",
     "NotifierProtocol",
     "ReconnectPolicy",
+    "SecretFrame",
     "Subscription",
     "Timeouts",
     "interpret_close",
     "server_websocket_url",
+    "valid_close_code",
 ]
 
 SERVER_WEBSOCKET_PATH: Final = "/socket/server/websocket"
@@ -119,20 +122,22 @@ class ReconnectPolicy:
 
     The delay before attempt ``n`` (0-based) is
     ``min(max_delay, initial_delay * multiplier**n)``, reduced by a random fraction of up
-    to ``jitter`` so that many clients do not reconnect in lockstep. The attempt counter
-    resets once a connection is ready again.
+    to ``jitter`` so that many clients do not reconnect in lockstep (:meth:`backoff`).
+    Every failed attempt counts, whether it failed at the TCP connect, the WebSocket
+    upgrade or the handshake; the count resets only once a connection is ready again.
 
-    A rejected token (:class:`jellyfish.errors.InvalidTokenError`) and protocol
-    violations are final and never retried. A failure of the **first** connection is
-    retried only when ``retry_initial`` is true (by default ``connect()`` fails fast).
+    A rejected token (:class:`jellyfish.errors.InvalidTokenError`) and a server that
+    refuses the SDK's own messages (close 1003, ``invalid auth request``) are final and
+    never retried. A failure of the **first** connection is retried only when
+    ``retry_initial`` is true (by default ``connect()`` fails fast).
 
     Attributes:
         initial_delay: the first delay, in seconds.
         max_delay: the cap of the delay.
         multiplier: the growth factor per attempt.
         jitter: the fraction (0..1) of the delay that is randomised away.
-        max_attempts: give up after this many consecutive failed attempts
-            (``None``: never give up; ``0``: never reconnect).
+        max_attempts: give up after this many consecutive failed reconnect attempts and
+            raise the last error (``None``: never give up; ``0``: never reconnect).
         retry_initial: also retry when the very first connection fails.
     """
 
@@ -160,6 +165,17 @@ class ReconnectPolicy:
         base = min(self.max_delay, self.initial_delay * self.multiplier ** min(attempt, 64))
         return base * (1.0 - self.jitter * random_fraction())
 
+    def backoff(self, random_fraction: Callable[[], float] = random.random) -> Iterator[float]:
+        """The delays before reconnect attempts 0, 1, 2, ... (an endless iterator).
+
+        Pure: the I/O layers draw one delay per failed attempt and sleep it; whether to
+        draw at all is :meth:`should_retry`'s call.
+        """
+        attempt = 0
+        while True:
+            yield self.delay(attempt, random_fraction)
+            attempt += 1
+
 
 _EVENT_TYPES: Final = {
     Subscription.SERVER_NOTIFICATIONS: ServerMessage.EVENT_TYPE_SERVER_NOTIFICATION,
@@ -177,6 +193,7 @@ def interpret_close(code: int | None, reason: str) -> tuple[NotifierError, bool]
     * 1000 ``invalid auth request`` and 1003 ``operation not allowed`` ->
       :class:`ProtocolError`, final (the SDK sent something the server refuses; a retry
       would do the same);
+    * a code no peer may send (e.g. 1005, 999) -> :class:`ProtocolError`, retryable;
     * anything else (server restart, network drop, ``code=None``) ->
       :class:`NotifierClosedError`, retryable.
     """
@@ -186,11 +203,31 @@ def interpret_close(code: int | None, reason: str) -> tuple[NotifierError, bool]
         return ProtocolError("the server refused the authentication request"), False
     if code == 1003:
         return ProtocolError(f"the server refused a message: {reason or 'code 1003'}"), False
+    if code is not None and not valid_close_code(code):
+        return ProtocolError(f"{VIOLATION}: the server sent the invalid close code {code}"), True
     if code is None:
         message = "the connection to the server broke"
     else:
         message = f"the server closed the connection (code {code}{', ' + reason if reason else ''})"
     return NotifierClosedError(message, code, reason), True
+
+
+VIOLATION: Final = "protocol violation detected by the client"
+"""How every error the client detects in the server's frames begins (never "server closed")."""
+
+
+def valid_close_code(code: int) -> bool:
+    """Whether a peer may send ``code`` in a close frame (RFC 6455 7.4, IANA registry).
+
+    1005 ("no status code") is accepted too: both WebSocket libraries report a close
+    frame without a code that way.
+    """
+    return code in _VALID_CLOSE_CODES or 3000 <= code <= 4999
+
+
+_VALID_CLOSE_CODES: Final = frozenset(
+    {1000, 1001, 1002, 1003, 1005, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
+)
 
 
 def server_websocket_url(server_address: str, secure: bool) -> str:
@@ -212,9 +249,19 @@ def _frame(**content: Any) -> bytes:
     return ServerMessage(**content).SerializeToString()
 
 
-_from_string = ServerMessage.FromString
-_ProtobufDecodeError: type[Exception]
-from google.protobuf.message import DecodeError as _ProtobufDecodeError  # noqa: E402
+class SecretFrame(bytes):
+    """The bytes of a frame that carries the token: they never show in a ``repr``.
+
+    Crash reporters (Sentry-style tracebacks with locals) record the ``repr`` of every
+    local; the frame is one while it is being sent.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SecretFrame(<auth_request, token hidden>)"
+
+    __str__ = __repr__
 
 
 class NotifierProtocol:
@@ -277,7 +324,7 @@ class NotifierProtocol:
         self._requested.clear()
         self._outgoing.clear()
         self.state = ConnectionState.AUTHENTICATING
-        return [_frame(auth_request=ServerMessage.AuthRequest(token=self._token))]
+        return [SecretFrame(_frame(auth_request=ServerMessage.AuthRequest(token=self._token)))]
 
     def subscribe(self, subscription: Subscription | int | str) -> list[bytes]:
         """Add a subscription; returns the frames to send now (none before auth).
@@ -308,21 +355,19 @@ class NotifierProtocol:
             DecodeError: the frame is not a ``ServerMessage``.
             ProtocolError: the server broke the handshake.
         """
-        try:
-            message = _from_string(data)  # type: ignore[arg-type]  # bytes-like is fine
-        except (_ProtobufDecodeError, TypeError, ValueError) as error:
-            raise DecodeError(f"not a Jellyfish ServerMessage: {error}", bytes(data)) from None
-        case = message.WhichOneof("content")
-        if case is None:
-            if self.state is ConnectionState.AUTHENTICATING:
-                raise ProtocolError("expected 'authenticated', got an empty or unknown message")
-            return UnknownNotification(data)
+        if self.state is not ConnectionState.AUTHENTICATING:
+            notification = decode_fast(data)  # type: ignore[arg-type]  # bytes-like is fine
+            if notification is not None:
+                return notification
+        case, content = decode_server_message(data)  # type: ignore[arg-type]
         if case in HANDSHAKE_CASES:
-            self._handshake(case, getattr(message, case))
+            self._handshake(case, content)
             return None
         if self.state is ConnectionState.AUTHENTICATING:
+            if case is None:
+                raise ProtocolError("expected 'authenticated', got an empty or unknown message")
             raise ProtocolError(f"expected 'authenticated', got {case!r}")
-        result: Notification = getattr(message, case)
+        result: Notification = content
         return result
 
     def data_to_send(self) -> list[bytes]:
