@@ -204,7 +204,11 @@ def test_webhooks_reach_exactly_one_worker(server: JellyfishServer, tmp_path: Pa
         stop(process)
     lines = journal_lines(journal)
     counted = collections.Counter((kind, room_id) for _, kind, room_id in lines)
-    expected = {(kind, r) for r in rooms for kind in ("ServerMessageRoomCreated", "ServerMessageRoomDeleted")}
+    expected = {
+        (kind, r)
+        for r in rooms
+        for kind in ("ServerMessageRoomCreated", "ServerMessageRoomDeleted")
+    }
     assert set(counted) == expected
     assert set(counted.values()) == {1}, "a notification was handled more than once"
 
@@ -259,7 +263,10 @@ def test_jellyfish_does_not_retry_a_webhook_answered_with_an_error(
         kinds = receiver.wait(2)
     finally:
         receiver.close()
-    assert kinds == ["ServerMessageRoomCreated", "ServerMessageRoomDeleted"]  # once each, in order: no retry
+    assert kinds == [
+        "ServerMessageRoomCreated",
+        "ServerMessageRoomDeleted",
+    ]  # once each, in order: no retry
 
 
 def test_a_webhook_sent_while_the_app_is_down_is_lost(server: JellyfishServer) -> None:
