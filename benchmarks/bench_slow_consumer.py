@@ -7,7 +7,8 @@ handler that takes 50 ms per event, i.e. it consumes 20/s. Without flow control 
 events wait and the server buffers the rest.
 
 The row passes when RSS after the warm-up (the first 10 s, ``--quick``: 3 s) grows by at most
-``BOUND_MB``. Each flavour (blocking, anyio on asyncio) runs in a fresh process.
+``BOUND_MB``. Each flavour (blocking, anyio on asyncio) runs in a fresh process with the
+default ``max_queue``; a reference row (no target) runs with a queue as good as unbounded.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ RATE = 2_000
 HANDLER_SECONDS = 0.05
 BOUND_MB = 10.0
 """The most RSS may grow after the warm-up."""
+DEFAULT_MAX_QUEUE = 1024
+"""The notifiers' documented default ``max_queue``, the setting measured against the bound."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +115,15 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def _consume(flavour: str, address: str, seconds: float) -> None:
+def _consume(flavour: str, address: str, seconds: float, max_queue: int) -> None:
     samples: list[float] = []
     handled = [0]
+    # the default rows measure what a user gets without setting anything
+    options = {} if max_queue == DEFAULT_MAX_QUEUE else {"max_queue": max_queue}
     if flavour == "blocking":
         from jellyfish import BlockingNotifier
 
-        notifier = BlockingNotifier(address, "development")
+        notifier = BlockingNotifier(address, "development", **options)
 
         @notifier.on_server_notification
         def handle(_: object) -> None:
@@ -136,7 +141,7 @@ def _consume(flavour: str, address: str, seconds: float) -> None:
         from jellyfish import Notifier
 
         async def main() -> None:
-            notifier = Notifier(address, "development")
+            notifier = Notifier(address, "development", **options)
 
             @notifier.on_server_notification
             async def handle(_: object) -> None:
@@ -153,9 +158,11 @@ def _consume(flavour: str, address: str, seconds: float) -> None:
     print(json.dumps({"samples": samples, "handled": handled[0]}), flush=True)
 
 
-def _measure(flavour: str, address: str, seconds: float, warmup: int) -> Result:
+def _measure(
+    flavour: str, address: str, seconds: float, warmup: int, max_queue: int = DEFAULT_MAX_QUEUE
+) -> Result:
     output = subprocess.run(
-        [sys.executable, __file__, "--consume", flavour, address, str(seconds)],
+        [sys.executable, __file__, "--consume", flavour, address, str(seconds), str(max_queue)],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -164,6 +171,13 @@ def _measure(flavour: str, address: str, seconds: float, warmup: int) -> Result:
     report = json.loads(output.strip().splitlines()[-1])
     after = report["samples"][warmup:]
     growth = max(after) - after[0]
+    if max_queue != DEFAULT_MAX_QUEUE:  # the reference: no target, it shows what is at stake
+        return Result(
+            name=f"RSS, 50 ms handler at {RATE:,}/s ({flavour}, max_queue={max_queue:,})",
+            ours=growth,
+            unit=f"MB growth over {len(after)} s",
+            notes=f"reference: a queue as good as unbounded; {after[0]:.0f} -> {after[-1]:.0f} MB",
+        )
     return BoundResult(
         name=f"RSS, 50 ms handler at {RATE:,}/s ({flavour})",
         ours=growth,
@@ -186,7 +200,8 @@ def run(quick: bool) -> list[Result]:
     try:
         assert server.stdout is not None
         address = f"127.0.0.1:{int(server.stdout.readline())}"
-        return [_measure(flavour, address, seconds, warmup) for flavour in ("blocking", "asyncio")]
+        rows = [_measure(flavour, address, seconds, warmup) for flavour in ("blocking", "asyncio")]
+        return [*rows, _measure("asyncio", address, seconds, warmup, max_queue=10**9)]
     finally:
         server.kill()
         server.wait()
@@ -198,7 +213,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
         _serve()
     elif sys.argv[1:2] == ["--consume"]:
-        _consume(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+        _consume(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]))
     else:
         for result in run("--quick" in sys.argv):
             print(

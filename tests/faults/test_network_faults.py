@@ -15,7 +15,7 @@ from jellyfish import ReconnectPolicy, Timeouts
 from jellyfish.testing import JellyfishServer
 
 from ._harness import FLAVOURS, NotifierRun, Producer, assert_no_duplicate_or_reorder
-from ._proxy import Cut, FaultProxy
+from ._proxy import Cut, FaultProxy, Opcode, frame
 
 pytestmark = pytest.mark.emulator_only
 
@@ -117,3 +117,22 @@ def test_close_during_a_long_backoff_returns_promptly(
         seconds = run.close()
     assert seconds < 5, f"close() took {seconds:.1f} s during a 60 s backoff"
     assert len(proxy.attempts) == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_frame_that_stops_halfway_is_detected_by_the_ping_deadline(
+    flavour: str, proxy: FaultProxy, server: Any
+) -> None:
+    timeouts = Timeouts(ping_interval=0.2, ping_timeout=0.2)
+    half_frame = frame(Opcode.BINARY, bytes(100), declared_length=1000)
+
+    def stall() -> None:
+        proxy.inject(half_frame)  # 100 of 1,000 announced bytes ...
+        proxy.black_hole()  # ... and not one more, while the socket stays open
+
+    with (
+        notifier_run(flavour, proxy, server, timeouts=timeouts) as run,
+        Producer(server) as producer,
+    ):
+        survive(run, producer, stall)
+        assert isinstance(run.reconnects()[0].error, TimeoutError)
