@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from jellyfish._cli import _notification_text as text
 from jellyfish._cli._output import Progress, tree_lines
+from jellyfish.errors import NotifierClosedError
 from jellyfish.events import (
+    Reconnected,
     ServerMessageRoomCreated,
     ServerMessageTrack,
     ServerMessageTrackAdded,
@@ -66,15 +67,10 @@ def test_notification_lines_use_repr_and_to_dict_when_they_exist() -> None:
 
 
 def test_notification_lines_of_every_kind_are_one_line_and_json_ready() -> None:
-    @dataclass
-    class Reconnected:  # what notifiers emit, as far as these helpers can tell
-        connection: int
-        error: Exception
-
     for event in (
         ServerMessageRoomCreated(room_id="r1"),
         UnknownNotification(b"\x00\x01"),
-        Reconnected(2, ConnectionError("reset")),
+        Reconnected(2, NotifierClosedError("reset")),
     ):
         line = text.text_line(event, WHEN)
         assert "\n" not in line
@@ -85,12 +81,12 @@ def test_notification_lines_of_every_kind_are_one_line_and_json_ready() -> None:
         {"roomId": "r1"},  # as 0.4.0's betterproto to_dict(): camelCase, no default values
     )
     assert text.as_dict(UnknownNotification(b"ab")) == {"data": "YWI="}
-    assert text.as_dict(Reconnected(2, ConnectionError("reset"))) == {
+    assert text.as_dict(Reconnected(2, NotifierClosedError("reset"))) == {
         "connection": 2,
         "error": "reset",
-        "errorType": "ConnectionError",
+        "errorType": "NotifierClosedError",
     }
-    reconnected = text.text_line(Reconnected(2, ConnectionError("reset")), WHEN)
+    reconnected = text.text_line(Reconnected(2, NotifierClosedError("reset")), WHEN)
     assert reconnected.startswith("10:42:01.337 --- reconnected (")
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from jellyfish._cli._app import Connection, cli, pass_connection
-from jellyfish._cli._notification_text import json_line, text_line
+from jellyfish._cli._notification_text import Printable, json_line, text_line
 from jellyfish._cli._output import emit_json, json_option
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class _Printer:
         self._lock = threading.Lock()  # the webhook server prints from several threads
         self.done = threading.Event()
 
-    def __call__(self, event: object) -> None:
+    def __call__(self, event: Printable) -> None:
         room_id = getattr(event, "room_id", None)
         if self._rooms and room_id is not None and room_id not in self._rooms:
             return
@@ -187,7 +187,7 @@ def webhooks_listen(
 
 
 def _handler_class(
-    decode: Callable[[bytes, str | None], object], printer: _Printer
+    decode: Callable[[bytes, str | None], Printable], printer: _Printer
 ) -> type[BaseHTTPRequestHandler]:
     from http.server import BaseHTTPRequestHandler
 
