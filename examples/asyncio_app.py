@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-from google.protobuf.text_format import MessageToString
-
 from jellyfish import AsyncRoomApi, Notifier, PeerOptionsWebRTC
 from jellyfish.events import ServerMessagePeerAdded, ServerMessageRoomDeleted
 
@@ -33,7 +31,7 @@ async def main() -> None:
         async for event in notifier:
             if getattr(event, "room_id", None) != room.id:
                 continue
-            print(f"{type(event).__name__}({MessageToString(event, as_one_line=True)})")
+            print(event)
             peers_added += isinstance(event, ServerMessagePeerAdded)
             if isinstance(event, ServerMessageRoomDeleted):
                 break

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 
-from google.protobuf.text_format import MessageToString
-
 from jellyfish import BlockingNotifier, PeerOptionsWebRTC, RoomApi
 from jellyfish.events import ServerMessageRoomDeleted
 
@@ -33,7 +31,7 @@ def main() -> None:
         for event in notifier:  # the notifications, in the order the server sent them
             if getattr(event, "room_id", None) != room.id:
                 continue
-            print(f"  {type(event).__name__}({MessageToString(event, as_one_line=True)})")
+            print(f"  {event}")
             if isinstance(event, ServerMessageRoomDeleted):
                 break
 

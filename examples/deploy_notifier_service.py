@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import anyio
 
-from jellyfish import AsyncRoomApi, Notifier, ReconnectPolicy
+from jellyfish import AsyncRoomApi, Notifier, ReconnectPolicy, Room
+from jellyfish.errors import ConnectionFailedError
 from jellyfish.events import (
     Reconnected,
     ServerMessageRoomCrashed,
@@ -27,6 +28,8 @@ from jellyfish.events import (
 )
 
 logger = logging.getLogger("deploy_notifier_service")
+
+RECONCILE_RETRY_DELAYS = (0.1, 0.5, 2.0)
 
 
 class RoomDirectory:
@@ -56,12 +59,23 @@ class RoomDirectory:
 
     async def _on_reconnected(self, event: Reconnected) -> None:
         # what happened while we were away was never sent to us again: ask for the state
-        self.rooms = {room.id for room in await self._room_api.get_all_rooms()}
+        self.rooms = {room.id for room in await self._all_rooms()}
         self.reconciled += 1
         logger.warning(
             "reconnected after %s; %d rooms after reconciling", event.error, len(self.rooms)
         )
         self._signal()
+
+    async def _all_rooms(self) -> list[Room]:
+        # The outage that broke the WebSocket may also have broken the REST client's pooled
+        # connection, which only the next request finds out: retry on a fresh one.
+        for delay in RECONCILE_RETRY_DELAYS:
+            try:
+                return await self._room_api.get_all_rooms()
+            except ConnectionFailedError as error:
+                logger.warning("get_all_rooms failed (%s); retrying in %.1f s", error, delay)
+                await anyio.sleep(delay)
+        return await self._room_api.get_all_rooms()
 
     def _signal(self) -> None:
         if self._changed is not None:

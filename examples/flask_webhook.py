@@ -17,7 +17,6 @@ import queue
 import threading
 
 from flask import Flask, Response, request
-from google.protobuf.text_format import MessageToString
 from werkzeug.serving import make_server
 
 from jellyfish import RoomApi, receive_webhook
@@ -52,8 +51,7 @@ def main() -> None:
             room_api.delete_room(room.id)
         while True:
             notification = received.get(timeout=10)
-            fields = MessageToString(notification, as_one_line=True)
-            print(f"webhook: {type(notification).__name__}({fields})")
+            print(f"webhook: {notification}")
             if isinstance(notification, ServerMessageRoomDeleted):
                 break
     finally:

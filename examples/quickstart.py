@@ -32,7 +32,13 @@ from jellyfish import (
     receive_webhook,
 )
 
-EXPECTED = ["RoomCreated", "PeerAdded", "PeerConnected", "PeerDeleted", "RoomDeleted"]
+EXPECTED = [
+    "ServerMessageRoomCreated",
+    "ServerMessagePeerAdded",
+    "ServerMessagePeerConnected",
+    "ServerMessagePeerDeleted",
+    "ServerMessageRoomDeleted",
+]
 WAIT_SECONDS = 10.0
 
 

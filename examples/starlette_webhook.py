@@ -19,7 +19,6 @@ import time
 
 import anyio
 import uvicorn
-from google.protobuf.text_format import MessageToString
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -41,8 +40,7 @@ async def jellyfish_webhook(request: Request) -> PlainTextResponse:
         notification = receive_webhook(await request.body(), request.headers.get("content-type"))
     except DecodeError as error:
         return PlainTextResponse(str(error), status_code=400)
-    fields = MessageToString(notification, as_one_line=True)
-    print(f"webhook: {type(notification).__name__}({fields})")
+    print(f"webhook: {notification}")
     if isinstance(notification, ServerMessageRoomDeleted):
         room_deleted.set()
     return PlainTextResponse("OK")
