@@ -421,6 +421,8 @@ def test_recording_component_writes_raw_parts(
     assert (entry["type"], entry["encoding"]) == ("video", "H264")
     assert entry["end"] - entry["offset"] == 2_000_000_000
     assert file["id"] not in report["tracks"]
+    # §2.12: "recordings" are persistent HLS outputs; the recording component's are not
+    assert rest.request("GET", "/recording").json() == {"data": []}
 
 
 def test_rtsp_sources(manual: JellyfishServer, rest: Rest, ws: ServerWs) -> None:
