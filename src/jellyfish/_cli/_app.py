@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,6 +13,8 @@ from jellyfish._version import __version__
 if TYPE_CHECKING:
     from jellyfish._settings import ConnectionSettings
     from jellyfish.api import RecordingApi, RoomApi
+
+ApiT = TypeVar("ApiT", "RoomApi", "RecordingApi")
 
 EXIT_FAILURE = 1
 """The command ran and failed (an error status, an unreachable server, a bad token)."""
@@ -40,21 +42,17 @@ class Connection:
         """A ``RoomApi`` closed when the command ends."""
         from jellyfish.api import RoomApi
 
-        settings = self.settings()
-        api = RoomApi(
-            settings.server_address,
-            settings.server_api_token,
-            settings.secure,
-            timeout=self.timeout,
-        )
-        return click.get_current_context().with_resource(api)
+        return self._open(RoomApi)
 
     def recording_api(self) -> RecordingApi:
         """A ``RecordingApi`` closed when the command ends."""
         from jellyfish.api import RecordingApi
 
+        return self._open(RecordingApi)
+
+    def _open(self, api_class: type[ApiT]) -> ApiT:
         settings = self.settings()
-        api = RecordingApi(
+        api = api_class(
             settings.server_address,
             settings.server_api_token,
             settings.secure,
