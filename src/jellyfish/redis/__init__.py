@@ -1,0 +1,21 @@
+"""Notifications on Redis Streams: a bridge that publishes them, consumers that share them.
+
+Needs nothing beyond the SDK (``pip install jellyfish-server-sdk[redis]``; the RESP client
+is the SDK's own). See ``docs/deploying.md`` (pattern 3).
+"""
+
+from jellyfish.redis._errors import (
+    LeaseLostError,
+    RedisConnectionError,
+    RedisError,
+    RedisTimeoutError,
+    ReplyError,
+)
+
+__all__ = [
+    "LeaseLostError",
+    "RedisConnectionError",
+    "RedisError",
+    "RedisTimeoutError",
+    "ReplyError",
+]
