@@ -16,6 +16,7 @@ from jellyfish._version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
     from jellyfish import errors, events
+    from jellyfish._catch_up import ServerState
     from jellyfish._notifications import (
         NO_RECONNECT,
         BlockingNotifier,
@@ -24,7 +25,6 @@ if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they loa
         Subscription,
         Timeouts,
     )
-    from jellyfish._catch_up import ServerState
     from jellyfish._notifications._webhooks import receive_binary, receive_json, receive_webhook
     from jellyfish._openapi_client.models import (
         ComponentFile,

@@ -25,7 +25,8 @@ def test_parser_takes_replies_byte_by_byte() -> None:
         while (reply := parser.next_reply()) is not NEED_DATA:
             replies.append(reply)
     assert replies[0] == "OK"
-    assert isinstance(replies[1], ReplyError) and replies[1].code == "ERR"
+    assert isinstance(replies[1], ReplyError)
+    assert replies[1].code == "ERR"
     assert replies[2:] == [42, b"hel\r\n", None, [b"a", None], []]
 
 
@@ -48,7 +49,8 @@ def test_urls() -> None:
     address = RedisAddress.from_url("rediss://bridge:s%40cret@redis.example:6380/2")
     assert (address.host, address.port, address.db, address.tls) == ("redis.example", 6380, 2, True)
     assert (address.username, address.password) == ("bridge", "s@cret")
-    assert "s@cret" not in repr(address) and "s%40cret" not in repr(address)
+    assert "s@cret" not in repr(address)
+    assert "s%40cret" not in repr(address)
     assert address.handshake("me") == [
         ["AUTH", "bridge", "s@cret"],
         ["SELECT", 2],
@@ -111,7 +113,8 @@ async def test_async_connection(redis_server: RedisServer) -> None:
     async with await AsyncConnection.open(address) as connection:
         assert await connection.execute("PING") == "PONG"
         replies = await connection.pipeline([["SET", "a", "1"], ["INCRBY", "a", "x"]])
-        assert replies[0] == "OK" and isinstance(replies[1], ReplyError)
+        assert replies[0] == "OK"
+        assert isinstance(replies[1], ReplyError)
         # cancelled in the middle of a command: the connection is dropped, never reused
         with anyio.move_on_after(0.2):
             await connection.execute("BLPOP", "nothing", 5, timeout=10)

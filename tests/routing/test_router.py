@@ -80,7 +80,8 @@ def test_a_handler_with_two_parameters_gets_the_delivery() -> None:
     events.dispatch(CONNECTED)  # without one, a plain Delivery(event)
     assert got[0] is delivery
     assert got[1] == Delivery(CONNECTED)
-    assert not got[1].synthetic and not got[1].redelivered
+    assert not got[1].synthetic
+    assert not got[1].redelivered
 
 
 def test_synthetic_filter() -> None:
@@ -150,7 +151,9 @@ def test_webhook_dispatch() -> None:
     events = Router()
     rooms: list[str] = []
     events.add(lambda e: rooms.append(e.room_id), ServerMessageRoomCreated)
-    body = ServerMessage(room_created=ServerMessageRoomCreated(room_id="hooked")).SerializeToString()
+    body = ServerMessage(
+        room_created=ServerMessageRoomCreated(room_id="hooked")
+    ).SerializeToString()
     events.dispatch(receive_webhook(body, "application/x-protobuf"))
     assert rooms == ["hooked"]
 

@@ -4,6 +4,7 @@ Needs nothing beyond the SDK (``pip install jellyfish-server-sdk[redis]``; the R
 is the SDK's own). See ``docs/deploying.md`` (pattern 3).
 """
 
+from jellyfish.redis._bridge import Bridge, BridgeStats
 from jellyfish.redis._errors import (
     LeaseLostError,
     RedisConnectionError,
@@ -13,6 +14,8 @@ from jellyfish.redis._errors import (
 )
 
 __all__ = [
+    "Bridge",
+    "BridgeStats",
     "LeaseLostError",
     "RedisConnectionError",
     "RedisError",

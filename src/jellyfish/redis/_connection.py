@@ -73,7 +73,7 @@ class AsyncConnection:
         cls,
         address: RedisAddress,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
         client_name: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> AsyncConnection:
@@ -115,7 +115,7 @@ class AsyncConnection:
         """True once a command failed half-way or the connection was closed."""
         return self._broken
 
-    async def execute(self, *args: Arg, timeout: float = DEFAULT_TIMEOUT) -> Any:
+    async def execute(self, *args: Arg, timeout: float = DEFAULT_TIMEOUT) -> Any:  # noqa: ASYNC109
         """Run one command; its reply.
 
         Raises:
@@ -126,7 +126,9 @@ class AsyncConnection:
         return _raise_error(reply)
 
     async def pipeline(
-        self, commands: Sequence[Sequence[Arg]], timeout: float = DEFAULT_TIMEOUT
+        self,
+        commands: Sequence[Sequence[Arg]],
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> list[Any]:
         """Send several commands at once; their replies, error replies as values."""
         if not commands:
@@ -138,7 +140,7 @@ class AsyncConnection:
         script: Script,
         keys: Sequence[Arg],
         args: Sequence[Arg],
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> Any:
         """``EVALSHA``, or ``EVAL`` when Redis does not have the script (yet, or any more)."""
         try:
@@ -151,9 +153,12 @@ class AsyncConnection:
     async def aclose(self) -> None:
         """Close the connection (a command in flight fails)."""
         self._broken = True
-        with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-            with contextlib.suppress(Exception):
-                await self._stream.aclose()
+        with (
+            anyio.CancelScope(shield=True),
+            anyio.move_on_after(1.0),
+            contextlib.suppress(Exception),
+        ):
+            await self._stream.aclose()
 
     async def __aenter__(self) -> AsyncConnection:
         return self
@@ -161,7 +166,7 @@ class AsyncConnection:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _round_trip(self, payload: bytes, count: int, timeout: float) -> list[Any]:
+    async def _round_trip(self, payload: bytes, count: int, timeout: float) -> list[Any]:  # noqa: ASYNC109
         async with self._lock:
             if self._broken:
                 raise RedisConnectionError(f"the connection to {self._address.url} is closed")

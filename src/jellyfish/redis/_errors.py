@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from jellyfish.errors import JellyfishError
 
-__all__ = ["LeaseLostError", "RedisConnectionError", "RedisError", "RedisTimeoutError", "ReplyError"]
+__all__ = [
+    "LeaseLostError",
+    "RedisConnectionError",
+    "RedisError",
+    "RedisTimeoutError",
+    "ReplyError",
+]
 
 
 class RedisError(JellyfishError):

@@ -183,12 +183,12 @@ class RedisAddress:
                 if not parts.path:
                     raise ValueError("unix:// needs a socket path")
                 return cls(
-                    db=int(query.get("db", 0)),
+                    db=int(query.get("db", "0")),
                     username=username,
                     password=password,
                     unix_path=parts.path,
                 )
-            db = int(parts.path.lstrip("/") or query.get("db", 0))
+            db = int(parts.path.lstrip("/") or query.get("db", "0"))
             port = parts.port or 6379
         except ValueError as error:
             raise ValueError(f"invalid Redis URL: {error}") from None

@@ -1,0 +1,54 @@
+"""What the Redis tests share: reading the stream back, waiting for a condition."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from jellyfish import Delivery, ServerState
+from jellyfish.redis._entries import decode_entry
+
+from ._redis_server import RedisServer
+
+STREAM = "jellyfish:events"
+
+
+def read_stream(redis: RedisServer, stream: str = STREAM) -> list[Delivery]:
+    """Every entry of the stream, decoded."""
+    entries: Any = redis.execute("XRANGE", stream, "-", "+")
+    return [decode_entry(entry_id, fields) for entry_id, fields in entries]
+
+
+def fences(redis: RedisServer, stream: str = STREAM) -> list[int]:
+    entries: Any = redis.execute("XRANGE", stream, "-", "+")
+    return [int(dict(zip(f[::2], f[1::2], strict=True))[b"fence"]) for _, f in entries]
+
+
+def applied(deliveries: list[Delivery], state: ServerState | None = None) -> ServerState:
+    result = state.copy() if state is not None else ServerState()
+    for delivery in deliveries:
+        result.apply(delivery.event)
+    return result
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.02)
+
+
+async def await_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    with anyio.fail_after(timeout):
+        while True:
+            value = condition()
+            if value:
+                return value
+            await anyio.sleep(0.02)
