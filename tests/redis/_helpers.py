@@ -52,3 +52,16 @@ async def await_until(condition: Callable[[], Any], timeout: float = 20.0, what:
             if value:
                 return value
             await anyio.sleep(0.02)
+
+
+def append_events(redis: RedisServer, events: list[Any], stream: str = STREAM) -> None:
+    """Write entries as a bridge does (without a lease: for consumer tests)."""
+    from jellyfish.redis._entries import entry_args
+
+    for event in events:
+        kind, room, synthetic, data = entry_args(event, synthetic=False)
+        sequence = redis.execute("INCR", f"{stream}:seq")
+        redis.execute(
+            "XADD", stream, "*", "seq", sequence, "kind", kind, "room", room,
+            "synthetic", synthetic, "fence", 0, "data", data,
+        )  # fmt: skip

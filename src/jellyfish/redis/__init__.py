@@ -5,6 +5,7 @@ is the SDK's own). See ``docs/deploying.md`` (pattern 3).
 """
 
 from jellyfish.redis._bridge import Bridge, BridgeStats
+from jellyfish.redis._consumer import BlockingStreamConsumer, StreamConsumer
 from jellyfish.redis._errors import (
     LeaseLostError,
     RedisConnectionError,
@@ -14,6 +15,7 @@ from jellyfish.redis._errors import (
 )
 
 __all__ = [
+    "BlockingStreamConsumer",
     "Bridge",
     "BridgeStats",
     "LeaseLostError",
@@ -21,4 +23,5 @@ __all__ = [
     "RedisError",
     "RedisTimeoutError",
     "ReplyError",
+    "StreamConsumer",
 ]
