@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from jellyfish import Delivery, Router
@@ -36,7 +37,7 @@ async def test_each_event_goes_to_one_consumer_of_a_group(redis_server: RedisSer
         async def record(event: Any, delivery: Delivery) -> None:
             assert delivery.sequence is not None
             handled.append((name, delivery.sequence))
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
 
         return router
 

@@ -45,8 +45,8 @@ def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = 
         time.sleep(0.02)
 
 
-async def await_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    with anyio.fail_after(timeout):
+async def await_until(condition: Callable[[], Any], limit: float = 20.0, what: str = "") -> Any:
+    with anyio.fail_after(limit):
         while True:
             value = condition()
             if value:
@@ -65,3 +65,32 @@ def append_events(redis: RedisServer, events: list[Any], stream: str = STREAM) -
             "XADD", stream, "*", "seq", sequence, "kind", kind, "room", room,
             "synthetic", synthetic, "fence", 0, "data", data,
         )  # fmt: skip
+
+
+class Consumed:
+    """What the consumers of one group handled, by sequence (duplicates counted)."""
+
+    def __init__(self) -> None:
+        self.by_sequence: dict[int, Delivery] = {}
+        self.deliveries = 0
+        self.redelivered = 0
+
+    def record(self, event: Any, delivery: Delivery) -> None:
+        assert delivery.sequence is not None
+        self.deliveries += 1
+        if delivery.sequence in self.by_sequence:
+            self.redelivered += 1
+        self.by_sequence[delivery.sequence] = delivery
+
+    def state(self) -> ServerState:
+        """The state a consumer gets by applying the events in sequence order."""
+        return applied([self.by_sequence[s] for s in sorted(self.by_sequence)])
+
+    def redundant(self) -> int:
+        """Entries whose event changed nothing when applied (duplicates of an effect)."""
+        state, count = ServerState(), 0
+        for sequence in sorted(self.by_sequence):
+            before = state.copy()
+            state.apply(self.by_sequence[sequence].event)
+            count += state == before
+        return count
