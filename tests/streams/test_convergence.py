@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from anyio.from_thread import start_blocking_portal
+from faults._proxy import FaultProxy
 
 from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
 from jellyfish.redis import Bridge, StreamConsumer
 from jellyfish.testing import FakePeer, JellyfishServer
 
-from faults._proxy import FaultProxy
 from ._helpers import Consumed, read_stream, wait_until
 from ._redis_server import RedisServer
 
@@ -134,7 +134,7 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
                             operations.one()
                         outages += 1
                     if fault != "none" and rng.random() < 0.5:  # else the next one overlaps
-                        wait_until(lambda: bridge.stats.catch_ups > caught_up, what="catch-up")
+                        wait_until(lambda n=caught_up: bridge.stats.catch_ups > n, what="catch-up")
                 expected = ServerState.from_rooms(operations.api.get_all_rooms())
                 wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
                 catch_ups = bridge.stats.catch_ups
