@@ -141,6 +141,7 @@ def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path)
             wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
             takeover = time.monotonic() - killed_at
             burster.join(60)
+            wait_until(lambda: "caught up" in standby.text(), what="b's catch-up")
             burst(api, 5, created)  # live events for b
             wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
         finally:
