@@ -78,9 +78,10 @@ def bridge(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--redis'") from None
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not quiet:  # the bridge's own takeovers and catch-ups, not every HTTP request
+        logging.getLogger("jellyfish.bridge").setLevel(logging.INFO)
     click.echo(f"Bridging {settings.server_address} to {runner} (Ctrl-C to stop)", err=True)
 
     async def main() -> None:
