@@ -2,7 +2,8 @@
 
 Each example is a standalone program that reads JELLYFISH_ADDRESS / JELLYFISH_TOKEN; this
 runner starts one emulated Jellyfish and points them all at it. The cluster example starts
-its own 2-node cluster; the testing example runs under pytest with its fixture.
+its own 2-node cluster; the testing example runs under pytest with its fixture; the Redis
+example gets a redis-server of its own (the test suite's launcher, tests/streams).
 """
 
 from __future__ import annotations
@@ -53,6 +54,23 @@ def run(name: str, command: list[str], env: dict[str, str]) -> bool:
     return True
 
 
+def run_with_redis(program: str, env: dict[str, str]) -> bool:
+    """Run ``program`` with ``REDIS_URL`` pointing at a redis-server of its own."""
+    import tempfile
+
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    from streams._redis_server import RedisServer  # the test suite's launcher
+
+    with tempfile.TemporaryDirectory() as directory:
+        redis = RedisServer(Path(directory)).start()
+        try:
+            return run(
+                program, [sys.executable, str(HERE / program)], {**env, "REDIS_URL": redis.url}
+            )
+        finally:
+            redis.stop()
+
+
 def main() -> int:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("JELLYFISH_")}
     results = []
@@ -60,6 +78,7 @@ def main() -> int:
         env = {**base_env, "JELLYFISH_ADDRESS": server.address, "JELLYFISH_TOKEN": server.token}
         for program in PROGRAMS:
             results.append(run(program, [sys.executable, str(HERE / program)], env))
+        results.append(run_with_redis("deploy_redis.py", env))
     results.append(run("cluster.py", [sys.executable, str(HERE / "cluster.py")], base_env))
     results.append(
         run(

@@ -16,6 +16,7 @@ from jellyfish._version import __version__
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
     from jellyfish import errors, events
+    from jellyfish._catch_up import ServerState
     from jellyfish._notifications import (
         NO_RECONNECT,
         BlockingNotifier,
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they loa
     from jellyfish._openapi_client.models import (
         PeerDetailsResponseData as PeerDetailsResponseData,
     )
+    from jellyfish._routing import Delivery, Router
     from jellyfish.api import (
         AsyncRecordingApi,
         AsyncRoomApi,
@@ -96,6 +98,9 @@ _LAZY_NAMES: dict[str, str] = {
     "receive_binary": "jellyfish._notifications._webhooks",
     "receive_json": "jellyfish._notifications._webhooks",
     "receive_webhook": "jellyfish._notifications._webhooks",
+    "Delivery": "jellyfish._routing",
+    "Router": "jellyfish._routing",
+    "ServerState": "jellyfish._catch_up",
     "ComponentFile": "jellyfish._openapi_client.models",
     "ComponentHLS": "jellyfish._openapi_client.models",
     "ComponentOptionsFile": "jellyfish._openapi_client.models",
@@ -171,6 +176,7 @@ __all__ = [
     "ComponentRTSP",
     "ComponentRecording",
     "ComponentSIP",
+    "Delivery",
     "HealthReport",
     "HealthReportStatus",
     "Notifier",
@@ -184,8 +190,10 @@ __all__ = [
     "RoomApi",
     "RoomConfig",
     "RoomConfigVideoCodec",
+    "Router",
     "S3Credentials",
     "SIPCredentials",
+    "ServerState",
     "Subscription",
     "Timeouts",
     "Track",

