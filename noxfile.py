@@ -47,7 +47,7 @@ def generate(session: nox.Session) -> None:
 
 @nox.session
 def unasync(session: nox.Session) -> None:
-    """Generate the blocking REST modules from their async sources; `-- --check` only compares."""
+    """Generate the blocking REST modules and tests from the async ones; `-- --check` compares."""
     ruff = [r for r in nox.project.dependency_groups(PYPROJECT, "lint") if r.startswith("ruff")]
     session.install(*ruff)
     session.run("python", "codegen/unasync_rest.py", *session.posargs)
