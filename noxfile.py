@@ -103,6 +103,16 @@ def quickstart(session: nox.Session) -> None:
 
 
 @nox.session
+def install_check(session: nox.Session) -> None:
+    """The install of README.md/docs/install.md, in fresh venvs: checkout, wheel, SDK alone.
+
+    Each then runs `jellyfish --help`, `python -m jellyfish.testing --help` and the quickstart
+    (tests/docs/install_check.py); pip's cache keeps the downloads to one.
+    """
+    session.run("python", "tests/docs/install_check.py", *session.posargs)
+
+
+@nox.session
 def conformance(session: nox.Session) -> None:
     """Schemathesis run of spec/openapi.yaml against jellyfish.testing (about 2 minutes)."""
     _install_package(session)
