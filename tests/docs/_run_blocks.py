@@ -47,6 +47,9 @@ from typing import Any
 import anyio
 
 BLOCK_TIMEOUT = float(os.environ.get("DOCS_BLOCK_TIMEOUT", "10"))
+# A test module starts an interpreter, pytest and an emulator per test: on a loaded machine
+# that alone can take seconds, so it gets a larger budget (a hang still ends in a timeout).
+TEST_MODULE_TIMEOUT = 6 * BLOCK_TIMEOUT
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 FRAGMENT = re.compile(r"^<!-- fragment: (.+?) -->$")
 CONTINUES = "# continues the block above"
@@ -140,7 +143,7 @@ def run_test_module(code: str) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=BLOCK_TIMEOUT,
+            timeout=TEST_MODULE_TIMEOUT,
             check=False,
         )
     if run.returncode != 0 or " skipped" in run.stdout or " passed" not in run.stdout:
@@ -195,8 +198,10 @@ def main(argv: list[str]) -> int:
                         f"{page}:{block.line}",
                         allow_top_level_await=any(b.async_context for b in joined),
                     )
-            except (BlockTimeout, subprocess.TimeoutExpired):
+            except BlockTimeout:
                 status, error = "timeout", f"still running after {BLOCK_TIMEOUT:g} s"
+            except subprocess.TimeoutExpired:
+                status, error = "timeout", f"pytest still running after {TEST_MODULE_TIMEOUT:g} s"
             except BaseException:  # SystemExit and KeyboardInterrupt are failures too
                 status = "failed"
                 error = traceback.format_exc(limit=-3)

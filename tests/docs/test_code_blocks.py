@@ -25,7 +25,15 @@ from pathlib import Path
 
 import pytest
 
-from docs._run_blocks import BLOCK_TIMEOUT, Block, chain, python_blocks, run_block
+from docs._run_blocks import (
+    BLOCK_TIMEOUT,
+    TEST_MODULE_TIMEOUT,
+    Block,
+    chain,
+    is_test_module,
+    python_blocks,
+    run_block,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -87,7 +95,14 @@ def page_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dic
 
 
 def _finish(page: Path, process: subprocess.Popen[bytes]) -> None:
-    budget = BLOCK_TIMEOUT * max(1, len(_runnable(page))) + 60
+    blocks = python_blocks(page.read_text(encoding="utf-8"))
+    budget = 60 + sum(
+        TEST_MODULE_TIMEOUT
+        if is_test_module("".join(b.code for b in chain(blocks, block)))
+        else BLOCK_TIMEOUT
+        for block in blocks
+        if block.runs
+    )
     try:
         process.wait(timeout=budget)
     except subprocess.TimeoutExpired:
