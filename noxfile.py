@@ -47,7 +47,7 @@ def generate(session: nox.Session) -> None:
 
 @nox.session
 def unasync(session: nox.Session) -> None:
-    """Generate the blocking REST modules from their async sources; `-- --check` only compares."""
+    """Generate the blocking REST modules and tests from the async ones; `-- --check` compares."""
     ruff = [r for r in nox.project.dependency_groups(PYPROJECT, "lint") if r.startswith("ruff")]
     session.install(*ruff)
     session.run("python", "codegen/unasync_rest.py", *session.posargs)
@@ -100,6 +100,16 @@ def quickstart(session: nox.Session) -> None:
     """The main job: run the quickstart (against the embedded emulator by default)."""
     _install_package(session)
     session.run("python", "examples/quickstart.py", *session.posargs)
+
+
+@nox.session
+def install_check(session: nox.Session) -> None:
+    """The install of README.md/docs/install.md, in fresh venvs: checkout, wheel, SDK alone.
+
+    Each then runs `jellyfish --help`, `python -m jellyfish.testing --help` and the quickstart
+    (tests/docs/install_check.py); pip's cache keeps the downloads to one.
+    """
+    session.run("python", "tests/docs/install_check.py", *session.posargs)
 
 
 @nox.session

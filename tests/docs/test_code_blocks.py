@@ -1,8 +1,13 @@
-"""Every ```python block of README.md and docs/*.md runs, against the emulator.
+"""Every ```python block of README.md and docs/*.md runs alone, as written, against the emulator.
 
-A block that is not meant to run on its own is marked by ``<!-- fragment: why -->`` on the
-line directly before its fence. Each page runs in its own process (tests/docs/_run_blocks.py:
-blocks in order, one namespace, top-level ``await`` allowed, a timeout per block) with an
+Each block runs in a fresh namespace, as a reader who copies that one block runs it; a block
+that goes on from the one above says so on its first line and runs joined to it; top-level
+``await`` only where the page says the code is inside an async function (the rules are in
+tests/docs/_run_blocks.py, and the tests at the end of this file show each rule failing a
+block that breaks it). A block that is not meant to run is marked by
+``<!-- fragment: why -->`` on the line directly before its fence.
+
+Each page runs in its own process (tests/docs/_run_blocks.py, a timeout per block) with an
 emulator on the docs' 0.4.0 defaults (127.0.0.1:5002, token ``development``) and
 ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN`` set. Where ``unshare -rn`` works, each page gets a
 private loopback, so the pages run in parallel and port 5002 clashes with nothing.
@@ -20,7 +25,15 @@ from pathlib import Path
 
 import pytest
 
-from docs._run_blocks import BLOCK_TIMEOUT, python_blocks
+from docs._run_blocks import (
+    BLOCK_TIMEOUT,
+    TEST_MODULE_TIMEOUT,
+    Block,
+    chain,
+    is_test_module,
+    python_blocks,
+    run_block,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -46,8 +59,8 @@ def _command(page: Path, results: Path, isolated: bool) -> list[str]:
     return ["unshare", "-rn", "sh", "-c", f"ip link set lo up && exec {shlex.join(command)}"]
 
 
-def _runnable(page: Path) -> list[tuple[int, int, str, str | None]]:
-    return [b for b in python_blocks(page.read_text(encoding="utf-8")) if b[3] is None]
+def _runnable(page: Path) -> list[Block]:
+    return [b for b in python_blocks(page.read_text(encoding="utf-8")) if b.runs]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +95,14 @@ def page_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dic
 
 
 def _finish(page: Path, process: subprocess.Popen[bytes]) -> None:
-    budget = BLOCK_TIMEOUT * max(1, len(_runnable(page))) + 60
+    blocks = python_blocks(page.read_text(encoding="utf-8"))
+    budget = 60 + sum(
+        TEST_MODULE_TIMEOUT
+        if is_test_module("".join(b.code for b in chain(blocks, block)))
+        else BLOCK_TIMEOUT
+        for block in blocks
+        if block.runs
+    )
     try:
         process.wait(timeout=budget)
     except subprocess.TimeoutExpired:
@@ -98,20 +118,20 @@ def test_every_python_block_runs(page: Path, page_results: dict[str, list[dict]]
     problems = []
     blocks = _runnable(page)
     for known_page, snippet in KNOWN_FAILURES:
-        count = sum(snippet in code for _, _, code, _ in blocks)
+        count = sum(snippet in block.code for block in blocks)
         if known_page == page.name and count != 1:
             problems.append(
                 f"KNOWN_FAILURES: {snippet!r} matches {count} runnable blocks of {page.name} "
                 "(the block changed or became a fragment: update the entry)"
             )
-    for ordinal, line, code, _fragment in blocks:
-        outcome = outcomes.get(ordinal, {"status": "did not run", "error": ""})
+    for block in blocks:
+        outcome = outcomes.get(block.ordinal, {"status": "did not run", "error": ""})
         known = [
             why
             for (known_page, snippet), why in KNOWN_FAILURES.items()
-            if known_page == page.name and snippet in code
+            if known_page == page.name and snippet in block.code
         ]
-        where = f"{page.name} python block {ordinal} (line {line})"
+        where = f"{page.name} python block {block.ordinal} (line {block.line})"
         if outcome["status"] == "ok" and known:
             problems.append(f"{where} passes now: remove it from KNOWN_FAILURES")
         elif outcome["status"] != "ok" and not known:
@@ -123,5 +143,104 @@ def test_every_python_block_runs(page: Path, page_results: dict[str, list[dict]]
 
 def test_fragment_markers_say_why() -> None:
     for page in PAGES:
-        for ordinal, _line, _code, fragment in python_blocks(page.read_text(encoding="utf-8")):
-            assert fragment is None or fragment.strip(), f"{page.name} block {ordinal}: empty"
+        for block in python_blocks(page.read_text(encoding="utf-8")):
+            assert block.fragment is None or block.fragment.strip(), f"{page.name} {block}"
+
+
+def test_continuations_follow_a_block_that_runs() -> None:
+    for page in PAGES:
+        blocks = python_blocks(page.read_text(encoding="utf-8"))
+        for block in blocks:
+            if block.continues and block.runs:
+                assert all(b.runs for b in chain(blocks, block)), (
+                    f"{page.name} block {block.ordinal} continues a fragment"
+                )
+
+
+def test_top_level_await_only_where_the_page_says_async_function() -> None:
+    """Fragments too: a reader copies them as well."""
+    for page in PAGES:
+        for block in python_blocks(page.read_text(encoding="utf-8")):
+            if not block.async_context:
+                assert not _awaits_at_top_level(block.code), (
+                    f"{page.name} block {block.ordinal} (line {block.line}) awaits at top "
+                    "level, but neither its comments nor the paragraph before it say it "
+                    "runs inside an async function"
+                )
+
+
+def _awaits_at_top_level(code: str) -> bool:
+    try:
+        compile(code, "<block>", "exec")
+    except SyntaxError as error:
+        return "outside" in str(error)  # 'await' outside function, 'async with' outside ...
+    return False
+
+
+# -- the rules fail the blocks that break them ---------------------------------------------
+
+PAGE = """\
+Set it up:
+
+```python
+import json
+
+data = json.dumps({"a": 1})
+```
+
+Then, going on:
+
+```python
+# continues the block above
+assert json.loads(data) == {"a": 1}
+```
+
+A block that uses the first one without saying so:
+
+```python
+print(json.loads(data))
+```
+
+Top-level await where the text says nothing:
+
+```python
+import anyio
+
+await anyio.sleep(0)
+```
+
+Inside an async function:
+
+```python
+import anyio
+
+await anyio.sleep(0)
+```
+"""
+
+
+def _outcome(block: Block, blocks: list[Block]) -> str:
+    joined = chain(blocks, block)
+    try:
+        run_block(
+            "".join(b.code for b in joined),
+            "<page>",
+            allow_top_level_await=any(b.async_context for b in joined),
+        )
+    except Exception as error:
+        return type(error).__name__
+    return "ok"
+
+
+def test_each_block_runs_alone_and_only_marked_blocks_are_joined() -> None:
+    blocks = python_blocks(PAGE)
+    assert [b.continues for b in blocks] == [False, True, False, False, False]
+    assert [_awaits_at_top_level(b.code) for b in blocks] == [False, False, False, True, True]
+    assert [b.async_context for b in blocks] == [False, False, False, False, True]
+    assert [_outcome(b, blocks) for b in blocks] == [
+        "ok",
+        "ok",  # says it continues the block above: runs joined to it
+        "NameError",  # json and data come from the first block, which it does not say
+        "SyntaxError",  # 'await' outside function, as for a reader who runs it as a script
+        "ok",  # the text says it is inside an async function
+    ]

@@ -18,7 +18,7 @@ INDEX = Path(__file__).resolve().parents[2] / "docs" / "index.md"
 
 
 def test_the_landing_example_ends_once_the_browser_joins(jellyfish_server: Any) -> None:
-    [code] = [code for _, _, code, _ in python_blocks(INDEX.read_text(encoding="utf-8"))]
+    [code] = [block.code for block in python_blocks(INDEX.read_text(encoding="utf-8"))]
     code = code.replace('"localhost:5002", "development"', "ADDRESS, TOKEN")
     assert code.count("ADDRESS, TOKEN") == 2, "the example no longer uses the 0.4.0 defaults"
     browsers: list[FakePeer] = []

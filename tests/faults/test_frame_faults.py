@@ -12,12 +12,13 @@ import logging
 from typing import Any
 
 import pytest
+from support.websocket import Opcode, close_frame, frame
 
 from jellyfish import ReconnectPolicy
 from jellyfish.events import ServerMessage as S
 
 from ._harness import FLAVOURS, NotifierRun, Producer, assert_no_duplicate_or_reorder
-from ._proxy import FaultProxy, Opcode, close_frame, frame
+from ._proxy import FaultProxy
 
 pytestmark = pytest.mark.emulator_only
 

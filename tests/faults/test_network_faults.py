@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from support.websocket import Opcode, frame
 
 from jellyfish import ReconnectPolicy, Timeouts
 from jellyfish.testing import JellyfishServer
 
 from ._harness import FLAVOURS, NotifierRun, Producer, assert_no_duplicate_or_reorder
-from ._proxy import Cut, FaultProxy, Opcode, frame
+from ._proxy import Cut, FaultProxy
 
 pytestmark = pytest.mark.emulator_only
 

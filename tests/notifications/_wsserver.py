@@ -15,6 +15,7 @@ import anyio
 import anyio.abc
 import anyio.from_thread
 from anyio.streams.tls import TLSListener
+from support.websocket import AUTHENTICATED, subscribe_response
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -27,12 +28,6 @@ from wsproto.events import (
 )
 
 from jellyfish.events import ServerMessage as S
-
-AUTHENTICATED = S(authenticated=S.Authenticated()).SerializeToString()
-
-
-def subscribe_response(event_type: int) -> bytes:
-    return S(subscribe_response=S.SubscribeResponse(event_type=event_type)).SerializeToString()
 
 
 class _Client:

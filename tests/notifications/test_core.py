@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from support.websocket import AUTHENTICATED, subscribe_response
 
 from jellyfish._notifications._core import NotifierCore, Reconnected
 from jellyfish._notifications._protocol import (
@@ -30,12 +31,7 @@ from jellyfish.events import UnknownNotification
 
 TIMEOUTS = Timeouts(connect=10, auth=5, subscribe=3, ping_interval=20, ping_timeout=7)
 NO_JITTER = ReconnectPolicy(initial_delay=0.5, max_delay=4, multiplier=2, jitter=0)
-AUTHENTICATED = S(authenticated=S.Authenticated()).SerializeToString()
 METRICS = S(metrics_report=S.MetricsReport(metrics="{}")).SerializeToString()
-
-
-def subscribed(kind: int) -> bytes:
-    return S(subscribe_response=S.SubscribeResponse(event_type=kind)).SerializeToString()
 
 
 def created(room: str) -> bytes:
@@ -62,7 +58,7 @@ def connect_ready(core: NotifierCore, now: float = 0.0) -> Reconnected | None:
     core.upgraded(now)
     assert core.message_received(AUTHENTICATED) is None
     core.handshake_progress(now)
-    assert core.message_received(subscribed(1)) is None
+    assert core.message_received(subscribe_response(1)) is None
     _, reconnected = core.handshake_progress(now)
     assert core.ready
     return reconnected

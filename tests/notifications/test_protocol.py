@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.websocket import AUTHENTICATED, subscribe_response
 
 from jellyfish import NO_RECONNECT, ReconnectPolicy, Subscription
 from jellyfish._notifications._common import split_address
@@ -22,12 +23,6 @@ from jellyfish.errors import (
 )
 from jellyfish.events import ServerMessage as S
 from jellyfish.events import UnknownNotification
-
-AUTHENTICATED = S(authenticated=S.Authenticated()).SerializeToString()
-
-
-def ack(kind: int) -> bytes:
-    return S(subscribe_response=S.SubscribeResponse(event_type=kind)).SerializeToString()  # type: ignore[arg-type]
 
 
 def decode(frame: bytes) -> S:
@@ -47,12 +42,12 @@ def test_handshake_auth_then_subscribe_then_ready() -> None:
     requests = [decode(f).subscribe_request.event_type for f in protocol.data_to_send()]
     assert requests == [S.EVENT_TYPE_SERVER_NOTIFICATION, S.EVENT_TYPE_METRICS]
     assert protocol.data_to_send() == []
-    assert protocol.receive(ack(S.EVENT_TYPE_SERVER_NOTIFICATION)) is None
+    assert protocol.receive(subscribe_response(S.EVENT_TYPE_SERVER_NOTIFICATION)) is None
     assert not protocol.ready  # ready means authenticated AND every subscription acked
     # a notification between two acks is delivered, not dropped
     created = S(room_created=S.RoomCreated(room_id="r")).SerializeToString()
     assert protocol.receive(created) == S.RoomCreated(room_id="r")
-    assert protocol.receive(ack(S.EVENT_TYPE_METRICS)) is None
+    assert protocol.receive(subscribe_response(S.EVENT_TYPE_METRICS)) is None
     assert protocol.ready
     assert protocol.acknowledged == {Subscription.SERVER_NOTIFICATIONS, Subscription.METRICS}
 
@@ -70,13 +65,13 @@ def test_subscribe_while_connected_and_resubscribe_after_reconnect() -> None:
     protocol.connection_made()
     protocol.receive(AUTHENTICATED)
     protocol.data_to_send()
-    protocol.receive(ack(S.EVENT_TYPE_SERVER_NOTIFICATION))
+    protocol.receive(subscribe_response(S.EVENT_TYPE_SERVER_NOTIFICATION))
     assert protocol.ready
     (frame,) = protocol.subscribe("metrics")
     assert decode(frame).subscribe_request.event_type == S.EVENT_TYPE_METRICS
     assert not protocol.ready
     assert protocol.subscribe("metrics") == []  # idempotent while pending
-    protocol.receive(ack(S.EVENT_TYPE_METRICS))
+    protocol.receive(subscribe_response(S.EVENT_TYPE_METRICS))
     assert protocol.ready
     assert protocol.connection_lost(None, "")[1] is True
     # the next connection re-sends every subscription
@@ -102,7 +97,7 @@ def test_subscribe_before_connecting_sends_nothing() -> None:
             "expected 'authenticated'",
         ),
         (b"", "expected 'authenticated'"),
-        (ack(S.EVENT_TYPE_METRICS), "before 'authenticated'"),
+        (subscribe_response(S.EVENT_TYPE_METRICS), "before 'authenticated'"),
         (S(auth_request=S.AuthRequest(token="x")).SerializeToString(), "client-only"),
     ],
 )
@@ -120,9 +115,9 @@ def test_protocol_violations_after_auth() -> None:
     with pytest.raises(ProtocolError, match="second"):
         protocol.receive(AUTHENTICATED)
     with pytest.raises(ProtocolError, match="never requested"):
-        protocol.receive(ack(S.EVENT_TYPE_METRICS))
+        protocol.receive(subscribe_response(S.EVENT_TYPE_METRICS))
     with pytest.raises(ProtocolError, match="unknown event type"):
-        protocol.receive(ack(7))
+        protocol.receive(subscribe_response(7))
     with pytest.raises(DecodeError):
         protocol.receive(b"\xff\xff")
     assert isinstance(protocol.receive(b""), UnknownNotification)
@@ -201,9 +196,9 @@ def test_notifications_interleaved_with_the_handshake_are_never_dropped(
     protocol.connection_made()
     protocol.receive(AUTHENTICATED)
     protocol.data_to_send()
-    protocol.receive(ack(S.EVENT_TYPE_SERVER_NOTIFICATION))
+    protocol.receive(subscribe_response(S.EVENT_TYPE_SERVER_NOTIFICATION))
     frames = [S(room_created=S.RoomCreated(room_id=str(i))).SerializeToString() for i in ids]
-    frames.insert(min(ack_at, len(frames)), ack(S.EVENT_TYPE_METRICS))
+    frames.insert(min(ack_at, len(frames)), subscribe_response(S.EVENT_TYPE_METRICS))
     if metrics_later:
         frames.append(S(metrics_report=S.MetricsReport(metrics="{}")).SerializeToString())
     received = [protocol.receive(frame) for frame in frames]

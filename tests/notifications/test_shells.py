@@ -5,7 +5,6 @@ backlog, settings from the environment, the close vocabulary, no token in reprs/
 from __future__ import annotations
 
 import logging
-import struct
 import sys
 import threading
 import time
@@ -14,6 +13,7 @@ from typing import Any
 
 import anyio
 import pytest
+from support.websocket import Opcode, close_frame, frame
 
 from jellyfish import BlockingNotifier, Notifier, ReconnectPolicy, Timeouts
 from jellyfish._notifications._core import Reconnected
@@ -33,26 +33,13 @@ def created(i: int) -> bytes:
     return S(room_created=S.RoomCreated(room_id=str(i))).SerializeToString()
 
 
-def frame(first_byte: int, payload: bytes, mask: bytes | None = None) -> bytes:
-    """A hand-made WebSocket frame (payload < 64 KiB)."""
-    length = (
-        bytes([len(payload)])
-        if len(payload) < 126
-        else bytes([126]) + struct.pack("!H", len(payload))
-    )
-    if mask is None:
-        return bytes([first_byte]) + length + payload
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([first_byte, length[0] | 0x80]) + length[1:] + mask + masked
-
-
 FAULTS: dict[str, Callable[[FakeServerSocket], None]] = {
     "text frame": lambda server: server.send_text("hello"),
-    "masked frame": lambda server: server.send_raw(frame(0x82, created(9), mask=b"abcd")),
-    "reserved bit": lambda server: server.send_raw(frame(0xC2, created(9))),
-    "reserved opcode": lambda server: server.send_raw(frame(0x83, created(9))),
-    "oversize frame": lambda server: server.send_raw(frame(0x82, b"\0" * (MAX_SIZE + 1))),
-    "invalid close code": lambda server: server.send_raw(frame(0x88, struct.pack("!H", 999))),
+    "masked frame": lambda server: server.send_raw(frame(Opcode.BINARY, created(9), masked=True)),
+    "reserved bit": lambda server: server.send_raw(frame(Opcode.BINARY, created(9), rsv=0b100)),
+    "reserved opcode": lambda server: server.send_raw(frame(Opcode.RESERVED_3, created(9))),
+    "oversize frame": lambda server: server.send_raw(frame(Opcode.BINARY, b"\0" * (MAX_SIZE + 1))),
+    "invalid close code": lambda server: server.send_raw(close_frame(999)),
 }
 
 

@@ -1,6 +1,11 @@
-"""Every blocking REST method against a Jellyfish: the emulator by default, or the real
-server named by ``JELLYFISH_ADDRESS`` (tests that need the emulator's control API are
-marked ``emulator_only``). Messages are those of the behaviour reference, §2."""
+# GENERATED from test_rest_async.py by codegen/unasync_rest.py (nox -s unasync); do not edit.
+"""Every REST method (blocking) against a Jellyfish: the emulator by default,
+or the real server named by ``JELLYFISH_ADDRESS`` (tests that need the emulator's control API
+are marked ``emulator_only``). Messages are those of docs/server-behavior.md, §2.
+
+This file is generated from its async twin, test_rest_async.py, by ``nox -s unasync``
+(codegen/unasync_rest.py), so both APIs run the same cases: edit that file, not this one.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +64,8 @@ SIP = ComponentOptionsSIP(
 
 @pytest.fixture
 def room_api(jellyfish_shared_server: Any) -> Iterator[RoomApi]:
-    with RoomApi(jellyfish_shared_server.address, jellyfish_shared_server.token) as api:
+    server = jellyfish_shared_server
+    with RoomApi(server.address, server.token) as api:
         yield api
 
 
@@ -75,6 +81,12 @@ def h264_room(room_api: RoomApi) -> Iterator[Room]:
     yield room
     with contextlib.suppress(NotFoundError):
         room_api.delete_room(room.id)
+
+
+@pytest.fixture
+def sip_server() -> Iterator[JellyfishServer]:
+    with JellyfishServer(sip_enabled=True) as server:
+        yield server
 
 
 # ------------------------------------------------------------------ rooms
@@ -108,10 +120,12 @@ def test_create_room_with_every_option(room_api: RoomApi) -> None:
     assert config.webhook_url == "http://127.0.0.1:9/webhook"
     assert config.peerless_purge_timeout == 60
     assert config.peer_disconnected_timeout == 30
-    _, room2 = room_api.create_room(video_codec=RoomConfigVideoCodec.H264)
-    assert room2.config.video_codec == RoomConfigVideoCodec.H264
-    room_api.delete_room(room.id)
-    room_api.delete_room(room2.id)
+    _, by_enum = room_api.create_room(video_codec=RoomConfigVideoCodec.H264)
+    assert by_enum.config.video_codec == RoomConfigVideoCodec.H264
+    _, by_name = room_api.create_room(video_codec="h264")
+    assert by_name.config.video_codec == RoomConfigVideoCodec.H264
+    for created in (room, by_enum, by_name):
+        room_api.delete_room(created.id)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +136,13 @@ def test_create_room_with_every_option(room_api: RoomApi) -> None:
             'Cannot add room with id "test/path" - roomId may contain only alphanumeric '
             "characters and hyphens",
         ),
+        (
+            {"room_id": ""},
+            'Cannot add room with id "" - roomId may contain only alphanumeric '
+            "characters and hyphens",
+        ),
         ({"max_peers": -1}, "Expected maxPeers to be a number, got: -1"),
+        ({"max_peers": -3}, "Expected maxPeers to be a number, got: -3"),
         (
             {"webhook_url": "http://example.com"},
             "Expected webhookUrl to be valid URL, got: http://example.com",
@@ -176,16 +196,14 @@ def test_wrong_token(jellyfish_shared_server: Any) -> None:
         assert (info.value.status_code, info.value.message) == (401, "Invalid token")
         with pytest.raises(UnauthorizedError, match="Invalid token"):
             api.create_room()
-    with (
-        RecordingApi(jellyfish_shared_server.address, "wrong-token") as recordings,
-        pytest.raises(UnauthorizedError, match="Invalid token"),
-    ):
-        recordings.get_list()
+    with RecordingApi(jellyfish_shared_server.address, "wrong-token") as recordings:  # noqa: RUF100, SIM117 (nested in the blocking twin)
+        with pytest.raises(UnauthorizedError, match="Invalid token"):
+            recordings.get_list()
 
 
 def test_https_against_plain_http_is_a_tls_error(jellyfish_shared_server: Any) -> None:
     server = jellyfish_shared_server
-    with RoomApi(server.address, server.token, secure=True, timeout=5) as api:  # noqa: SIM117
+    with RoomApi(server.address, server.token, secure=True, timeout=5) as api:  # noqa: RUF100, SIM117 (nested in the blocking twin)
         with pytest.raises(TLSError) as info:
             api.get_all_rooms()
     assert info.value.url.startswith("https://")
@@ -206,10 +224,10 @@ def test_add_peer_and_delete_peer(room_api: RoomApi, jellyfish_shared_server: An
     check_advertised(jellyfish_shared_server, details.peer_websocket_url.split("/")[0])
     token, peer = details  # the 0.4.0 README unpacks it
     assert (token, peer) == (details.token, details.peer)
-    assert [p.id for p in room_api.get_room(room.id).peers] == [peer.id]
+    assert [p.id for p in (room_api.get_room(room.id)).peers] == [peer.id]
     default = room_api.add_peer(room.id)  # options default to PeerOptionsWebRTC()
     assert room_api.delete_peer(room.id, peer.id) is None
-    assert [p.id for p in room_api.get_room(room.id).peers] == [default.peer.id]
+    assert [p.id for p in (room_api.get_room(room.id)).peers] == [default.peer.id]
     with pytest.raises(NotFoundError) as info:
         room_api.delete_peer(room.id, peer.id)
     assert info.value.message == f"Peer {peer.id} does not exist"
@@ -220,6 +238,8 @@ def test_add_peer_errors(room_api: RoomApi) -> None:
     with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
         room_api.add_peer("nowhere", PeerOptionsWebRTC())
     with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
+        room_api.add_peer("nowhere")
+    with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
         room_api.delete_peer("nowhere", "p")
     _, room = room_api.create_room(max_peers=1)
     room_api.add_peer(room.id, PeerOptionsWebRTC())
@@ -227,6 +247,8 @@ def test_add_peer_errors(room_api: RoomApi) -> None:
         room_api.add_peer(room.id, PeerOptionsWebRTC())
     assert info.value.status_code == 503
     assert info.value.message == f"Reached peer limit in room {room.id}"
+    with pytest.raises(ServiceUnavailableError, match=f"Reached peer limit in room {room.id}"):
+        room_api.add_peer(room.id)
     room_api.delete_room(room.id)
 
 
@@ -242,7 +264,7 @@ def test_add_hls_component(room_api: RoomApi, h264_room: Room) -> None:
     assert hls.properties.low_latency is True
     assert hls.properties.target_window_duration == 10
     assert hls.properties.playable is False
-    assert room_api.get_room(h264_room.id).components == [hls]
+    assert (room_api.get_room(h264_room.id)).components == [hls]
     with pytest.raises(BadRequestError) as info:
         room_api.add_component(h264_room.id, ComponentOptionsHLS())
     assert (
@@ -253,11 +275,15 @@ def test_add_hls_component(room_api: RoomApi, h264_room: Room) -> None:
         room_api.delete_component(h264_room.id, hls.id)
 
 
-def test_hls_needs_h264(room_api: RoomApi) -> None:
+def test_hls_and_rtsp_need_h264(room_api: RoomApi) -> None:
     _, room = room_api.create_room(video_codec="vp8")
     with pytest.raises(BadRequestError) as info:
         room_api.add_component(room.id, ComponentOptionsHLS())
     assert info.value.message == f"Incompatible video codec enforced in room {room.id}"
+    with pytest.raises(
+        BadRequestError, match=f"Incompatible video codec enforced in room {room.id}"
+    ):
+        room_api.add_component(room.id, ComponentOptionsRTSP(source_uri="rtsp://x"))
     room_api.delete_room(room.id)
 
 
@@ -269,6 +295,9 @@ def test_add_rtsp_component(room_api: RoomApi, h264_room: Room) -> None:
     assert rtsp.properties.source_uri == "rtsp://127.0.0.1:9/stream"
     assert rtsp.properties.rtp_port == 20000
     assert rtsp.properties.pierce_nat is True
+    assert room_api.delete_component(h264_room.id, rtsp.id) is None
+    with pytest.raises(NotFoundError, match=f"Component {rtsp.id} does not exist"):
+        room_api.delete_component(h264_room.id, rtsp.id)
 
 
 def test_add_recording_component(room_api: RoomApi, h264_room: Room) -> None:
@@ -290,11 +319,15 @@ def test_add_recording_component(room_api: RoomApi, h264_room: Room) -> None:
 @pytest.mark.emulator_only
 def test_add_file_component(room_api: RoomApi, jellyfish_shared_server: Any) -> None:
     (jellyfish_shared_server.file_sources_dir / "audio.ogg").write_bytes(b"OggS")
+    (jellyfish_shared_server.file_sources_dir / "video.h264").write_bytes(b"\x00\x00\x00\x01")
     _, room = room_api.create_room()
-    file = room_api.add_component(room.id, ComponentOptionsFile(file_path="audio.ogg"))
-    assert isinstance(file, ComponentFile)
-    assert file.properties.file_path == "audio.ogg"
-    assert file.properties.framerate is None
+    audio = room_api.add_component(room.id, ComponentOptionsFile(file_path="audio.ogg"))
+    assert isinstance(audio, ComponentFile)
+    assert audio.properties.file_path == "audio.ogg"
+    assert audio.properties.framerate is None
+    video = room_api.add_component(room.id, ComponentOptionsFile(file_path="video.h264"))
+    assert isinstance(video, ComponentFile)
+    assert video.properties.framerate == 30
     with pytest.raises(NotFoundError) as info:
         room_api.add_component(room.id, ComponentOptionsFile(file_path="missing.ogg"))
     assert info.value.message == "File not found"
@@ -321,12 +354,6 @@ def test_sip_disabled_crashes_the_room(room_api: RoomApi) -> None:
         room_api.get_room(room.id)
 
 
-@pytest.fixture
-def sip_server() -> Iterator[JellyfishServer]:
-    with JellyfishServer(sip_enabled=True) as server:
-        yield server
-
-
 def test_sip_component_dial_and_end_call(sip_server: JellyfishServer) -> None:
     with RoomApi(sip_server.address, sip_server.token) as api:
         _, room = api.create_room(video_codec="h264")
@@ -344,6 +371,8 @@ def test_sip_component_dial_and_end_call(sip_server: JellyfishServer) -> None:
         assert info.value.message == f"Component {rtsp.id} is not SIP component"
         with pytest.raises(BadRequestError, match="Component nope does not exist"):
             api.sip_dial(room.id, "nope", "123")
+        with pytest.raises(BadRequestError, match="Component nope does not exist"):
+            api.sip_end_call(room.id, "nope")
         with pytest.raises(NotFoundError, match="Room nowhere does not exist"):
             api.sip_end_call("nowhere", sip.id)
 
@@ -365,6 +394,12 @@ def test_subscribe(room_api: RoomApi, h264_room: Room) -> None:
     with pytest.raises(BadRequestError) as info:
         room_api.subscribe(auto_room.id, auto.id, [])
     assert info.value.message == f"Component {auto.id} option `subscribe_mode` is set to :auto"
+    recording = room_api.add_component(auto_room.id, ComponentOptionsRecording(credentials=S3))
+    with pytest.raises(BadRequestError) as info:
+        room_api.subscribe(auto_room.id, recording.id, [])
+    assert info.value.message == (
+        f"Component {recording.id} option `subscribe_mode` is set to :auto"
+    )
     room_api.delete_room(auto_room.id)
 
 
@@ -375,7 +410,9 @@ def test_get_health(room_api: RoomApi, recording_api: RecordingApi) -> None:
     report = room_api.get_health()
     assert report.status == HealthReportStatus.UP
     assert report.version == "0.5.0"
-    assert recording_api.get_health(node=room_api.server_address).status == HealthReportStatus.UP
+    assert (recording_api.get_health()).status == HealthReportStatus.UP
+    report = recording_api.get_health(node=room_api.server_address)
+    assert report.status == HealthReportStatus.UP
 
 
 @pytest.mark.emulator_only
@@ -388,7 +425,7 @@ def test_hls_content(room_api: RoomApi, jellyfish_shared_server: Any, h264_room:
     (directory / "segment_1.m4s").write_bytes(segment)
     assert room_api.get_hls_content(h264_room.id, "index.m3u8") == b"#EXTM3U\n"
     with room_api.stream_hls_content(h264_room.id, "segment_1.m4s", chunk_size=4096) as chunks:
-        assert b"".join(chunks) == segment
+        assert b"".join([chunk for chunk in chunks]) == segment
     with pytest.raises(NotFoundError) as info:
         room_api.get_hls_content(h264_room.id, "missing.m3u8")
     assert (info.value.message, info.value.path) == (
@@ -406,7 +443,7 @@ def test_recordings(recording_api: RecordingApi, jellyfish_server: Any) -> None:
     assert recording_api.get_list() == ["rec-1"]
     assert recording_api.get_content("rec-1", "index.m3u8") == b"#EXTM3U\n"
     with recording_api.stream_content("rec-1", "index.m3u8") as chunks:
-        assert b"".join(chunks) == b"#EXTM3U\n"
+        assert b"".join([chunk for chunk in chunks]) == b"#EXTM3U\n"
     with pytest.raises(NotFoundError, match="File not found"):
         recording_api.get_content("rec-1", "nope.m4s")
     assert recording_api.delete("rec-1") is None
@@ -414,6 +451,8 @@ def test_recordings(recording_api: RecordingApi, jellyfish_server: Any) -> None:
     with pytest.raises(NotFoundError) as info:
         recording_api.delete("rec-1")
     assert (info.value.message, info.value.method) == ("Recording not found", "DELETE")
+    with pytest.raises(NotFoundError, match="File not found"):
+        recording_api.get_content("rec-1", "index.m3u8")
 
 
 def test_recording_errors(recording_api: RecordingApi) -> None:
@@ -427,6 +466,7 @@ def test_recording_errors(recording_api: RecordingApi) -> None:
 
 
 def test_0_4_0_readme_examples_run_unchanged(jellyfish_server: Any) -> None:
+    """0.4.0's README, line by line (its blocking twin runs it exactly as written there)."""
     from jellyfish import RoomApi
 
     room_api = RoomApi(

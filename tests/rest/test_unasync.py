@@ -75,6 +75,27 @@ def test_a_name_without_a_blocking_counterpart_stops_the_generation() -> None:
 
 
 @pytest.mark.parametrize(("source", "target"), sorted(unasync_rest.FILES.items()))
-def test_every_blocking_module_is_marked_generated(source: str, target: str) -> None:
-    text = (unasync_rest.API / target).read_text()
-    assert text.startswith(f"# GENERATED from {source} by codegen/unasync_rest.py")
+def test_every_blocking_twin_is_marked_generated(source: str, target: str) -> None:
+    text = (ROOT / target).read_text()
+    assert text.startswith(f"# GENERATED from {Path(source).name} by codegen/unasync_rest.py")
+
+
+def test_every_rule_matches_the_sources_as_they_are() -> None:
+    generated = unasync_rest.unasync_all()
+    assert sorted(generated) == sorted(unasync_rest.FILES.values())
+
+
+def test_a_rule_that_matches_nothing_stops_the_generation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A docstring reflowed in the async source no longer matches its phrase: that must fail,
+    not leave the async wording in the blocking module."""
+    [(phrase, replacement)] = [
+        (old, new) for old, new in unasync_rest.PHRASES if old.startswith("Use it from one event")
+    ]
+    reflowed = phrase.replace("\n    ", " ")  # the same words, on one line
+    monkeypatch.setattr(unasync_rest, "PHRASES", [*unasync_rest.PHRASES, (reflowed, replacement)])
+    with pytest.raises(unasync_rest.UnusedRules, match="matched nothing") as info:
+        unasync_rest.unasync_all()
+    assert repr(reflowed) in str(info.value)
+    monkeypatch.setattr(unasync_rest, "NAMES", {**unasync_rest.NAMES, "arenamed": "renamed"})
+    with pytest.raises(unasync_rest.UnusedRules, match="'arenamed'"):
+        unasync_rest.unasync_all()

@@ -1,6 +1,6 @@
 """``jellyfish.testing``: an in-process Jellyfish v0.5.0 emulator.
 
-Needs the ``testing`` extra (``pip install jellyfish-server-sdk[testing]``)::
+Needs the ``testing`` extra (docs/install.md: ``pip install ".[testing]"`` in a checkout)::
 
     from jellyfish.testing import JellyfishServer, FakePeer
 

@@ -1,0 +1,5 @@
+"""Test helpers that more than one test package uses, each written once.
+
+``tls``: a self-signed certificate made with the openssl CLI; ``websocket``: hand-made
+WebSocket frames and the server WebSocket's handshake messages.
+"""
