@@ -41,11 +41,16 @@ class SettingNames:
 
     address: str = "server_address"
     token: str = "server_api_token"
-    secure: str = "secure"
+    secure_true: str = "secure=True"
+    secure_false: str = "secure=False"
+
+    def secure(self, value: bool) -> str:
+        """How the user said ``secure=value``."""
+        return self.secure_true if value else self.secure_false
 
 
 SDK_NAMES: Final = SettingNames()
-CLI_NAMES: Final = SettingNames("--address", "--token", "--secure/--no-secure")
+CLI_NAMES: Final = SettingNames("--address", "--token", "--secure", "--no-secure")
 
 
 # --------------------------------------------------------------------------------------
@@ -321,38 +326,48 @@ def resolve_settings(
     """
     token = Secret.of(server_api_token)
     del server_api_token  # from here on only the hidden wrapper
-    env = os.environ if environ is None else environ
-    environment_secure = parse_secure(env.get(SECURE_VARIABLE, ""))
+    # No local holds os.environ either: its repr would show JELLYFISH_TOKEN.
+    secure_text = _variable(SECURE_VARIABLE, environ)
+    environment_secure = parse_secure(secure_text)
     if server_address is not None:
         address_name = names.address
-    elif env.get(ADDRESS_VARIABLE):
-        server_address, address_name = env[ADDRESS_VARIABLE], ADDRESS_VARIABLE
+    elif _variable(ADDRESS_VARIABLE, environ):
+        server_address, address_name = _variable(ADDRESS_VARIABLE, environ), ADDRESS_VARIABLE
     else:
         server_address, address_name = DEFAULT_ADDRESS, names.address
     address = parse_address(server_address, address_name)
     if token is not None:
         token_name = names.token
-    elif env.get(TOKEN_VARIABLE):
-        token, token_name = Secret(env[TOKEN_VARIABLE]), TOKEN_VARIABLE
+    elif _variable(TOKEN_VARIABLE, environ):
+        token, token_name = _hidden_variable(TOKEN_VARIABLE, environ), TOKEN_VARIABLE
     else:
         token, token_name = Secret(DEFAULT_TOKEN), names.token
     check_token(token, token_name)
     if secure is not None:
         if not isinstance(secure, bool):
-            raise ValueError(f"{names.secure} must be True, False or None, got {secure!r}")
+            raise ValueError(f"secure must be True, False or None, got {secure!r}")
         if address.secure is not None and address.secure != secure:
             raise ValueError(
                 f"{address_name} {server_address!r} says {_scheme_name(address.secure)} but "
-                f"{names.secure} is {secure}: leave one out"
+                f"{names.secure(secure)} contradicts it: leave one out"
             )
     elif address.secure is not None:
         secure = address.secure
-        secure_set = bool(env.get(SECURE_VARIABLE, "").strip())
+        secure_set = bool(secure_text.strip())
         if address_name == ADDRESS_VARIABLE and secure_set and environment_secure != secure:
             raise ValueError(
                 f"{ADDRESS_VARIABLE} {server_address!r} says {_scheme_name(secure)} but "
-                f"{SECURE_VARIABLE} is {env[SECURE_VARIABLE]!r}: leave one out"
+                f"{SECURE_VARIABLE}={secure_text!r} contradicts it: leave one out"
             )
     else:
         secure = environment_secure
     return ConnectionSettings(address.host_port, token, secure)
+
+
+def _variable(name: str, environ: Mapping[str, str] | None) -> str:
+    """An environment variable ("" if unset), from ``environ`` if given."""
+    return (os.environ if environ is None else environ).get(name, "")
+
+
+def _hidden_variable(name: str, environ: Mapping[str, str] | None) -> Secret:
+    return Secret((os.environ if environ is None else environ).get(name, ""))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -11,7 +10,7 @@ import click
 from jellyfish._version import __version__
 
 if TYPE_CHECKING:
-    from jellyfish._settings import ConnectionSettings
+    from jellyfish._settings import ConnectionSettings, Secret
     from jellyfish.api import RecordingApi, RoomApi
 
 ApiT = TypeVar("ApiT", "RoomApi", "RecordingApi")
@@ -20,22 +19,37 @@ EXIT_FAILURE = 1
 """The command ran and failed (an error status, an unreachable server, a bad token)."""
 
 
-@dataclass(frozen=True)
 class Connection:
-    """The connection options of one invocation; ``None`` means "resolve" (env, default)."""
+    """The connection options of one invocation; ``None`` means "resolve" (env, default).
 
-    address: str | None
-    token: str | None
-    secure: bool | None
-    timeout: float
+    The token is held as a hidden ``Secret`` (no ``repr``, no ``__dict__`` shows it).
+    """
+
+    __slots__ = ("_token", "address", "secure", "timeout")
+
+    def __init__(
+        self, address: str | None, token: Secret | None, secure: bool | None, timeout: float
+    ) -> None:
+        self.address = address
+        self._token = token
+        self.secure = secure
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Connection(address={self.address!r}, secure={self.secure!r})"
 
     def settings(self) -> ConnectionSettings:
-        """The options, else ``JELLYFISH_*``, else the SDK defaults (``resolve_settings``)."""
-        from jellyfish._settings import resolve_settings
+        """The options, else ``JELLYFISH_*``, else the SDK defaults (``resolve_settings``).
+
+        Raises:
+            click.UsageError: an address, token or ``JELLYFISH_SECURE`` that cannot be
+                right (exit status 2; the message never shows the token).
+        """
+        from jellyfish._settings import CLI_NAMES, resolve_settings
 
         try:
-            return resolve_settings(self.address, self.token, self.secure)
-        except ValueError as error:  # JELLYFISH_SECURE is not a boolean
+            return resolve_settings(self.address, self._token, self.secure, names=CLI_NAMES)
+        except ValueError as error:
             raise click.UsageError(str(error)) from None
 
     def room_api(self) -> RoomApi:
@@ -126,7 +140,8 @@ success, 1 when the command fails, 2 for invalid usage. Shell completion: see do
 @click.option(
     "--address",
     metavar="HOST:PORT",
-    help="The Jellyfish to talk to. [env JELLYFISH_ADDRESS; default localhost:5002]",
+    help="The Jellyfish to talk to: HOST:PORT, or a URL such as https://HOST:PORT (the scheme "
+    "sets --secure). [env JELLYFISH_ADDRESS; default localhost:5002]",
 )
 @click.option(
     "--token",
@@ -156,7 +171,9 @@ def cli(
     Rooms, peers, components, recordings, live server notifications, webhooks and a local
     emulator, over the SDK's public API.
     """
-    ctx.obj = Connection(address, token, secure, timeout)
+    from jellyfish._settings import Secret
+
+    ctx.obj = Connection(address, Secret.of(token), secure, timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -113,7 +113,9 @@ class AsyncClient:
     # ------------------------------------------------------------------ lifecycle
 
     def __repr__(self) -> str:
-        settings = self._settings
+        settings = getattr(self, "_settings", None)
+        if settings is None:  # a constructor that failed (a crash report's locals)
+            return f"{type(self).__name__}(<not constructed>)"
         return (
             f"{type(self).__name__}(server_address={settings.server_address!r}, "
             f"secure={settings.secure!r}, timeout={settings.timeout!r}, "

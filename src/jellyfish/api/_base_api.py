@@ -120,13 +120,13 @@ class Settings:
     anon_headers: httpx.Headers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.scheme = "https" if self.connection.secure else "http"  # first: repr needs it
         if self.cluster_routing not in (True, False, "auto"):
             raise ValueError(
                 f"cluster_routing must be True, False or 'auto', got {self.cluster_routing!r}"
             )
         check_timeout(self.timeout)
         check_max_response_size(self.max_response_size)
-        self.scheme = "https" if self.connection.secure else "http"
         self.anon_headers = httpx.Headers({"User-Agent": USER_AGENT})
         self.auth_headers = httpx.Headers(
             {
