@@ -166,6 +166,7 @@ def test_every_printable_ascii_token_is_accepted():
 
 def test_the_settings_hold_the_token_hidden():
     settings = resolve_settings("x:1", SECRET, environ={})
-    assert SECRET not in repr(settings) and SECRET not in repr(settings.token)
+    assert SECRET not in repr(settings)
+    assert SECRET not in repr(settings.token)
     assert not hasattr(settings, "__dict__")
     assert settings.server_api_token == SECRET

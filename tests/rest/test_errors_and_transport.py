@@ -382,7 +382,10 @@ def test_client_side_validation_sends_nothing(call: Any, message: str) -> None:
         ({"server_address": ""}, "it is empty"),
         ({"server_address": "127.0.0.1:99999"}, r"port 99999 is out of range \(1-65535\)"),
         ({"server_address": "127.0.0.1:abc"}, "port 'abc' is not a number"),
-        ({"server_address": "http://x:1", "secure": True}, "says http/ws but secure=True contradicts it"),
+        (
+            {"server_address": "http://x:1", "secure": True},
+            "says http/ws but secure=True contradicts it",
+        ),
         ({"server_api_token": ""}, "server_api_token is empty"),
         ({"max_response_size": -1}, "max_response_size"),
         ({"cluster_routing": "sometimes"}, "cluster_routing"),

@@ -6,6 +6,7 @@ traceback locals). The CLI's side is in tests/cli/test_cli_hostile_input.py.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -90,7 +91,7 @@ def assert_hidden(error: BaseException, caplog: pytest.LogCaptureFixture) -> Non
         for shown in (str(exc), repr(exc), repr(exc.args)):
             assert SECRET[4:] not in shown
     assert SECRET[4:] not in caplog.text
-    assert not isinstance(error, BaseExceptionGroup)
+    assert type(error) is ValueError  # not wrapped (an ExceptionGroup, a TransportError)
 
 
 def assert_no_plain_local(error: BaseException) -> None:
@@ -109,9 +110,8 @@ def test_a_malformed_token_is_refused_at_construction_without_showing_it(
     entry_point: str, case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     token, problem = MALFORMED_TOKENS[case]
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match=f"^server_api_token {re.escape(problem)}") as info:
         ENTRY_POINTS[entry_point]("127.0.0.1:5002", token)
-    assert str(info.value).startswith(f"server_api_token {problem}")
     assert_hidden(info.value, caplog)
 
 
@@ -125,9 +125,8 @@ def test_a_malformed_jellyfish_token_variable_is_refused_the_same_way(
 ) -> None:
     token, problem = MALFORMED_TOKENS[case]
     monkeypatch.setenv("JELLYFISH_TOKEN", token)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match=f"^JELLYFISH_TOKEN {re.escape(problem)}") as info:
         ENTRY_POINTS[entry_point]("127.0.0.1:5002")
-    assert str(info.value).startswith(f"JELLYFISH_TOKEN {problem}")
     assert_hidden(info.value, caplog)
 
 
@@ -153,12 +152,12 @@ def test_rest_constructors_keep_no_plain_token_local(monkeypatch: pytest.MonkeyP
     errors = list(_constructor_failures(REST_ENTRY_POINTS))
     for kwargs in ({"timeout": -1}, {"http_client": object()}, {"cluster_routing": "x"}):
         for constructor in REST_ENTRY_POINTS.values():
-            with pytest.raises(ValueError) as info:
+            with pytest.raises(ValueError, match=r"timeout|http_client|cluster_routing") as info:
                 constructor("127.0.0.1:5002", SECRET, **kwargs)
             errors.append(info.value)
     monkeypatch.setenv("JELLYFISH_TOKEN", SECRET + "\n")
     for constructor in REST_ENTRY_POINTS.values():
-        with pytest.raises(ValueError) as info:
+        with pytest.raises(ValueError, match="JELLYFISH_TOKEN ends with a line break") as info:
             constructor()
         errors.append(info.value)
     assert len(errors) == 4 * (len(MALFORMED_TOKENS) + 2 + 3 + 1)
@@ -181,7 +180,7 @@ def test_the_frame_check_sees_a_plain_token_local() -> None:
     def constructor(server_api_token: str) -> None:
         raise ValueError("server_api_token is wrong")
 
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ValueError, match="is wrong") as info:
         constructor(SECRET)
     with pytest.raises(AssertionError, match="constructor:server_api_token"):
         assert_no_plain_local(info.value)
@@ -205,10 +204,11 @@ BAD_ADDRESSES = {
 def test_a_bad_address_is_refused_at_construction_by_one_rule(
     entry_point: str, address: str
 ) -> None:
-    with pytest.raises(ValueError) as info:
+    expected = (
+        f"^invalid server_address {re.escape(repr(address))}: .*{re.escape(BAD_ADDRESSES[address])}"
+    )
+    with pytest.raises(ValueError, match=expected):
         ENTRY_POINTS[entry_point](address)
-    assert str(info.value).startswith(f"invalid server_address {address!r}: ")
-    assert BAD_ADDRESSES[address] in str(info.value)
 
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
