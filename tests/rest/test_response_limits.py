@@ -63,7 +63,7 @@ def _head(status: str = "200 OK", **headers: Any) -> bytes:
 
 
 def test_the_default_limit_refuses_a_1_gib_answer_from_its_headers() -> None:
-    with streaming_server(_head(Content_Length=GIB), GIB) as (address, sent):
+    with streaming_server(_head(Content_Length=GIB), GIB) as (address, sent):  # noqa: SIM117
         with RoomApi(address) as api, pytest.raises(DecodeError) as info:
             api.get_all_rooms()
     assert info.value.status_code == 200
@@ -85,7 +85,7 @@ async def test_the_default_limit_refuses_a_1_gib_answer_from_its_headers_async()
 
 def test_an_answer_without_a_length_is_cut_at_the_limit() -> None:
     close_delimited = _head(Connection="close")
-    with streaming_server(close_delimited, GIB) as (address, sent):
+    with streaming_server(close_delimited, GIB) as (address, sent):  # noqa: SIM117
         with RoomApi(address, max_response_size=MIB) as api, pytest.raises(DecodeError) as info:
             api.get_all_rooms()
     assert f"larger than max_response_size ({MIB} bytes)" in info.value.message
@@ -119,7 +119,7 @@ def test_the_limit_is_on_the_decoded_body_a_compressed_bomb_is_refused() -> None
 
 def test_an_oversized_error_body_keeps_the_error_status() -> None:
     head = _head("500 Internal Server Error", Content_Length=GIB)
-    with streaming_server(head, GIB) as (address, sent):
+    with streaming_server(head, GIB) as (address, sent):  # noqa: SIM117
         with RoomApi(address) as api, pytest.raises(ServerError) as info:
             api.get_room("r1")
     assert info.value.status_code == 500
@@ -163,7 +163,7 @@ def test_streaming_downloads_are_not_limited() -> None:
 async def test_streaming_downloads_are_not_limited_async() -> None:
     size = 4 * MIB
     with streaming_server(_head(Content_Length=size), size) as (address, _):
-        async with AsyncRecordingApi(address, max_response_size=MIB) as api:
+        async with AsyncRecordingApi(address, max_response_size=MIB) as api:  # noqa: SIM117
             async with api.stream_content("rec", "big.mp4") as chunks:
                 assert sum([len(chunk) async for chunk in chunks]) == size
 
