@@ -112,9 +112,12 @@ class _Group(click.Group):
             raise
         except Exception as error:
             message = describe_failure(error)
-            if message is None:
-                raise
-            raise click.ClickException(message) from None
+            if message is not None:
+                raise click.ClickException(message) from None
+            if isinstance(error, ValueError):
+                # an argument the SDK refused before contacting the server (a room id "..")
+                raise click.UsageError(str(error)) from None
+            raise
 
 
 EPILOG = """\b

@@ -169,13 +169,23 @@ class Settings:
         return check_timeout(timeout)
 
 
+MAX_TIMEOUT_SECONDS: Final = 365 * 24 * 3600.0
+"""The longest timeout in seconds (a year); ``None`` is the way to say "no limit"."""
+
+
 def check_timeout(timeout: Timeout) -> Timeout:
-    """Reject timeouts that cannot bound anything (negative, NaN, wrong type)."""
+    """Reject timeouts that cannot bound anything (negative, NaN, infinite, wrong type)."""
     if timeout is None or isinstance(timeout, httpx.Timeout):
         return timeout
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
         raise ValueError(
             f"timeout must be seconds (>= 0), an httpx.Timeout or None, got {timeout!r}"
+        )
+    if timeout > MAX_TIMEOUT_SECONDS:
+        # The operating system's timers cannot take it (socket timeouts overflow).
+        raise ValueError(
+            f"timeout must be at most {MAX_TIMEOUT_SECONDS:g} s (None for no limit), "
+            f"got {timeout!r}"
         )
     return timeout
 
