@@ -98,3 +98,26 @@ def test_a_rejected_token_fails_with_exit_1_without_showing_it(
     assert outcome.exit_code == 1
     assert outcome.stderr == "Error: 401 Unauthorized: Invalid token (GET /room)\n"
     assert wrong not in outcome.stdout + outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--address", "--token", SECRET, "rooms"],  # the address is missing: the token moves
+        ["--token", "--json", SECRET, "rooms"],  # a flag typed in between
+        ["--token", SECRET + "\n", SECRET, "rooms"],  # the token twice, once as a command
+    ],
+    ids=["address missing", "flag in between", "repeated"],
+)
+def test_a_token_misread_as_a_command_is_hidden_in_the_error(run: Run, argv: list[str]) -> None:
+    outcome = run(*argv)
+    assert outcome.exit_code == 2
+    assert "Error: No such command '<token hidden>'." in outcome.stderr
+    assert SECRET[4:] not in outcome.stdout + outcome.stderr
+
+
+def test_a_misplaced_token_from_the_environment_is_hidden(run: Run) -> None:
+    outcome = run("room", "create", "--video-codec", SECRET, env={"JELLYFISH_TOKEN": SECRET})
+    assert outcome.exit_code == 2
+    assert "'<token hidden>' is not one of 'h264', 'vp8'" in outcome.stderr
+    assert SECRET[4:] not in outcome.stdout + outcome.stderr

@@ -100,10 +100,72 @@ def describe_failure(error: BaseException) -> str | None:
     return None
 
 
+SECRETS_KEY = "jellyfish.secrets"
+"""Where a context's ``meta`` keeps the strings that must not be printed (the tokens)."""
+
+MIN_HIDDEN_LENGTH = 4
+"""Shorter strings are not hidden: masking them would garble every message."""
+
+
+def secrets_in(args: Sequence[str]) -> frozenset[str]:
+    """What may be a token on this command line, as the user wrote it or as click quotes it.
+
+    ``JELLYFISH_TOKEN``, ``--token=...``, and what follows ``--token``: the next argument
+    and, if that is an option (``--token --json TOKEN``: a mistyped line), the first word
+    after it, which click then reads as a command name and quotes in its error. Each also
+    without surrounding whitespace and escaped as ``repr`` shows it.
+    """
+    import os
+
+    found = [os.environ.get("JELLYFISH_TOKEN", "")]
+    for index, arg in enumerate(args):
+        if arg == "--token":
+            following = list(args[index + 1 :])
+            while following and following[0].startswith("-"):
+                found.append(following.pop(0))
+            found += following[:1]
+        elif arg.startswith("--token="):
+            found.append(arg.removeprefix("--token="))
+    variants = {
+        variant
+        for secret in found
+        for text in (secret, secret.strip())
+        for variant in (text, repr(text)[1:-1])
+    }
+    return frozenset(variant for variant in variants if len(variant) >= MIN_HIDDEN_LENGTH)
+
+
+def hide_secrets(error: click.ClickException, ctx: click.Context) -> None:
+    """Mask the tokens in a message click is about to print.
+
+    A misplaced token can be read as a command name or an argument, which click quotes.
+    """
+    for secret in sorted(ctx.meta.get(SECRETS_KEY, ()), key=len, reverse=True):
+        error.message = error.message.replace(secret, "<token hidden>")
+
+
 class _Group(click.Group):
-    """Turns the SDK's errors into click's one-line ``Error: ...`` and exit code 1."""
+    """Turns the SDK's errors into click's one-line ``Error: ...`` and exit code 1.
+
+    And keeps the token out of every error message (:func:`hide_secrets`).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[SECRETS_KEY] = secrets_in(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:
+            hide_secrets(error, ctx)
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as error:
+            hide_secrets(error, ctx)
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
