@@ -135,13 +135,20 @@ def secrets_in(args: Sequence[str]) -> frozenset[str]:
     return frozenset(variant for variant in variants if len(variant) >= MIN_HIDDEN_LENGTH)
 
 
-def hide_secrets(error: click.ClickException, ctx: click.Context) -> None:
-    """Mask the tokens in a message click is about to print.
+def hide_secrets(error: click.ClickException, ctx: click.Context) -> click.ClickException:
+    """``error``, or the same error with the tokens in its message masked.
 
     A misplaced token can be read as a command name or an argument, which click quotes.
     """
+    shown = error.format_message()
+    masked = shown
     for secret in sorted(ctx.meta.get(SECRETS_KEY, ()), key=len, reverse=True):
-        error.message = error.message.replace(secret, "<token hidden>")
+        masked = masked.replace(secret, "<token hidden>")
+    if masked == shown:
+        return error
+    if isinstance(error, click.UsageError):
+        return click.UsageError(masked, ctx=error.ctx)
+    return click.ClickException(masked)  # exit status 1, as every other failure
 
 
 class _Group(click.Group):
@@ -155,15 +162,13 @@ class _Group(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as error:
-            hide_secrets(error, ctx)
-            raise
+            raise hide_secrets(error, ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return self._invoke(ctx)
         except click.ClickException as error:
-            hide_secrets(error, ctx)
-            raise
+            raise hide_secrets(error, ctx) from None
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
