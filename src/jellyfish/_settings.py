@@ -15,6 +15,7 @@ traceback, and a plain ``str`` local would show it.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -197,6 +198,7 @@ def parse_address(text: object, name: str = SDK_NAMES.address) -> Address:
     return address
 
 
+@functools.lru_cache(maxsize=256)  # an API object parses the same few addresses again and again
 def _parse(text: str) -> tuple[str, Address | None]:
     """(what is wrong, None) or ("", the address)."""
     if not text:

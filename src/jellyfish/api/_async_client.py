@@ -221,12 +221,16 @@ class AsyncClient:
             try:
                 body = await _read_limited(response, limit)
             except httpx.RequestError as exc:
+                with _io.shielded():
+                    await response.aclose()
                 if response.is_success and not isinstance(exc, httpx.TimeoutException):
                     raise call.unreadable(response, exc) from exc
                 raise
-            finally:
+            except BaseException:
                 with _io.shielded():
                     await response.aclose()
+                raise
+            await response.aclose()
             return response, body
 
         try:

@@ -221,12 +221,16 @@ class SyncClient:
             try:
                 body = _read_limited(response, limit)
             except httpx.RequestError as exc:
+                with _io.shielded():
+                    response.close()
                 if response.is_success and not isinstance(exc, httpx.TimeoutException):
                     raise call.unreadable(response, exc) from exc
                 raise
-            finally:
+            except BaseException:
                 with _io.shielded():
                     response.close()
+                raise
+            response.close()
             return response, body
 
         try:
