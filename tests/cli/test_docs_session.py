@@ -2,6 +2,11 @@
 (as a user runs it: the console script, stderr after stdout) against a fresh emulator, and its
 output must be what the page shows.
 
+The emulator runs with its defaults (``jellyfish emulator``: 127.0.0.1, token
+``development``) except its port: the page shows the default port, 5002, and the test's
+emulator listens on a free one, so ``127.0.0.1:5002`` in a command is the run's port and the
+run's port in an output is shown as ``127.0.0.1:5002``. Nothing else is rewritten.
+
 Ids and peer tokens differ from run to run: the first time an id of the page appears in an
 output, it is paired with the id the run printed at that place, and later commands use the
 run's id. To regenerate the page's outputs after changing the CLI:
@@ -30,6 +35,7 @@ VARIABLE = re.compile(
 )
 UPTIME = re.compile(r"^(uptime: +)\d+ s$", re.MULTILINE)
 UPDATE = os.environ.get("JELLYFISH_UPDATE_DOCS") == "1"
+DEFAULT_ADDRESS = "127.0.0.1:5002"  # where `jellyfish emulator` listens by default
 
 
 @dataclass
@@ -61,17 +67,18 @@ def test_documented_session_runs_as_shown(tmp_path: Path) -> None:
     ids: dict[str, str] = {}  # the page's id -> this run's
     rewritten: list[str] = []
     position = 0
-    with JellyfishServer(external_address="localhost:5002") as server:
-        # server.address is the external address, which the page shows; it listens here:
-        env = {"JELLYFISH_ADDRESS": f"127.0.0.1:{server.port}", "JELLYFISH_TOKEN": server.token}
+    with JellyfishServer() as server:
+        assert server.address == f"127.0.0.1:{server.port}"  # what the defaults report
+        run_address = server.address
+        env = {"JELLYFISH_ADDRESS": run_address, "JELLYFISH_TOKEN": server.token}
         for block in blocks:
             new_body = ""
             for step in parse(block["body"]):
                 command = VARIABLE.sub(lambda m: ids.get(m[0], m[0]), step.command)
-                argv = shlex.split(command)
+                argv = shlex.split(command.replace(DEFAULT_ADDRESS, run_address))
                 assert argv[0] == "jellyfish", step.command
                 outcome = run_subprocess(*argv[1:], env=env, cwd=tmp_path)
-                actual = outcome.stdout + outcome.stderr
+                actual = (outcome.stdout + outcome.stderr).replace(run_address, DEFAULT_ADDRESS)
                 expected_vars, actual_vars = VARIABLE.findall(step.output), VARIABLE.findall(actual)
                 if UPDATE:
                     new_body += f"$ {command}\n{actual}"

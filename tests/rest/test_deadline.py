@@ -131,24 +131,44 @@ async def test_dripping_answer_ends_at_the_deadline_async(drip: tuple[bytes, byt
 
 
 @pytest.mark.anyio
-async def test_async_deadline_applies_to_an_injected_client() -> None:
-    with dripping_server(*SLOW_BODY) as address:
+@pytest.mark.parametrize("drip", [SLOW_BODY, SLOW_HEADERS], ids=["body", "headers"])
+async def test_async_deadline_applies_to_an_injected_client(drip: tuple[bytes, bytes]) -> None:
+    with dripping_server(*drip) as address:
         async with httpx.AsyncClient() as client, AsyncRoomApi(address, http_client=client) as api:
             started = time.monotonic()
             with pytest.raises(RequestTimeoutError):
                 await api.get_all_rooms(timeout=DEADLINE)
-            assert time.monotonic() - started < ENDS_BEFORE
+            assert DEADLINE * 0.9 <= time.monotonic() - started < ENDS_BEFORE
 
 
-def test_an_injected_blocking_client_limits_each_read_only() -> None:
-    """The SDK cannot watch the reads of a pool it did not build: no total deadline there."""
+@pytest.mark.parametrize("drip", [SLOW_BODY, SLOW_HEADERS], ids=["body", "headers"])
+def test_deadline_applies_to_an_injected_blocking_client(drip: tuple[bytes, bytes]) -> None:
+    """The user's pool cannot be reached: the call runs in a helper thread, the caller
+    stops waiting at the deadline, and the client stays usable."""
+    with dripping_server(*drip) as address, httpx.Client() as client:  # noqa: SIM117
+        with RoomApi(address, http_client=client, timeout=DEADLINE) as api:
+            started = time.monotonic()
+            with pytest.raises(RequestTimeoutError) as info:
+                api.get_all_rooms()
+            assert DEADLINE * 0.9 <= time.monotonic() - started < ENDS_BEFORE
+    assert f"{DEADLINE:g} s" in info.value.message
+    # the server has hung up: the helper thread ends on its own
+    for thread in threading.enumerate():
+        if thread.name == "jellyfish-rest-call":
+            thread.join(ENDS_BEFORE)
+            assert not thread.is_alive()
+
+
+def test_an_injected_blocking_client_answers_within_the_deadline() -> None:
+    """What arrives in time is the answer, from the helper thread, with its errors typed."""
     body = b'{"data":[]}'
     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n"
     with dripping_server(head, body) as address, httpx.Client() as client:  # noqa: SIM117
         with RoomApi(address, http_client=client) as api:
-            started = time.monotonic()
-            assert api.get_all_rooms(timeout=DEADLINE) == []
-            assert time.monotonic() - started > DEADLINE
+            assert api.get_all_rooms(timeout=DRIP_INTERVAL * 30) == []
+    with one_shot_server(TRUNCATED + b'{"data":') as address, httpx.Client() as client:  # noqa: SIM117
+        with RoomApi(address, http_client=client) as api, pytest.raises(DecodeError):
+            api.get_all_rooms(timeout=DEADLINE * 5)
 
 
 def test_connection_is_not_reused_after_a_deadline() -> None:

@@ -357,7 +357,9 @@ def test_verify_accepts_bool_path_and_context(tmp_path: Any) -> None:
         (lambda api: api.subscribe("r", "c", "peer"), "origins must be a list"),
         (lambda api: api.sip_dial("r", "c", 123), "phone_number must be a string"),
         (lambda api: api.get_hls_content("r", ""), "filename must be a non-empty"),
-        (lambda api: api.remember_room("r", "http://x:1"), "without a scheme"),
+        (lambda api: api.remember_room("r", "https://x:1"), "says https but this API"),
+        (lambda api: api.remember_room("r", "x:99999"), "out of range"),
+        (lambda api: api.get_health(node="x/y"), "path"),
     ],
 )
 def test_client_side_validation_sends_nothing(call: Any, message: str) -> None:
@@ -375,9 +377,17 @@ def test_client_side_validation_sends_nothing(call: Any, message: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"server_address": "http://localhost:5002"}, "without a scheme"),
-        ({"server_address": "localhost:5002/api"}, "without a path"),
-        ({"server_address": ""}, "non-empty"),
+        ({"server_address": "ftp://localhost:5002"}, "unsupported scheme 'ftp'"),
+        ({"server_address": "localhost:5002/api"}, "a path, query or fragment is not allowed"),
+        ({"server_address": ""}, "it is empty"),
+        ({"server_address": "127.0.0.1:99999"}, r"port 99999 is out of range \(1-65535\)"),
+        ({"server_address": "127.0.0.1:abc"}, "port 'abc' is not a number"),
+        (
+            {"server_address": "http://x:1", "secure": True},
+            "says http/ws but secure=True contradicts it",
+        ),
+        ({"server_api_token": ""}, "server_api_token is empty"),
+        ({"max_response_size": -1}, "max_response_size"),
         ({"cluster_routing": "sometimes"}, "cluster_routing"),
         ({"http_client": object()}, "httpx.Client"),
     ],
@@ -418,5 +428,5 @@ def test_create_room_without_an_address_is_a_decode_error(sync_apis: Any) -> Non
         room_api.create_room()
     null_address = body.replace(b'"room"', b'"jellyfish_address":null,"room"')
     room_api, _ = sync_apis(_mock(201, null_address, JSON))
-    with pytest.raises(DecodeError, match="jellyfish_address must be a non-empty string"):
+    with pytest.raises(DecodeError, match="jellyfish_address must be a 'host:port' string"):
         room_api.create_room()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -11,7 +10,7 @@ import click
 from jellyfish._version import __version__
 
 if TYPE_CHECKING:
-    from jellyfish._settings import ConnectionSettings
+    from jellyfish._settings import ConnectionSettings, Secret
     from jellyfish.api import RecordingApi, RoomApi
 
 ApiT = TypeVar("ApiT", "RoomApi", "RecordingApi")
@@ -20,22 +19,37 @@ EXIT_FAILURE = 1
 """The command ran and failed (an error status, an unreachable server, a bad token)."""
 
 
-@dataclass(frozen=True)
 class Connection:
-    """The connection options of one invocation; ``None`` means "resolve" (env, default)."""
+    """The connection options of one invocation; ``None`` means "resolve" (env, default).
 
-    address: str | None
-    token: str | None
-    secure: bool | None
-    timeout: float
+    The token is held as a hidden ``Secret`` (no ``repr``, no ``__dict__`` shows it).
+    """
+
+    __slots__ = ("_token", "address", "secure", "timeout")
+
+    def __init__(
+        self, address: str | None, token: Secret | None, secure: bool | None, timeout: float
+    ) -> None:
+        self.address = address
+        self._token = token
+        self.secure = secure
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"Connection(address={self.address!r}, secure={self.secure!r})"
 
     def settings(self) -> ConnectionSettings:
-        """The options, else ``JELLYFISH_*``, else the SDK defaults (``resolve_settings``)."""
-        from jellyfish._settings import resolve_settings
+        """The options, else ``JELLYFISH_*``, else the SDK defaults (``resolve_settings``).
+
+        Raises:
+            click.UsageError: an address, token or ``JELLYFISH_SECURE`` that cannot be
+                right (exit status 2; the message never shows the token).
+        """
+        from jellyfish._settings import CLI_NAMES, resolve_settings
 
         try:
-            return resolve_settings(self.address, self.token, self.secure)
-        except ValueError as error:  # JELLYFISH_SECURE is not a boolean
+            return resolve_settings(self.address, self._token, self.secure, names=CLI_NAMES)
+        except ValueError as error:
             raise click.UsageError(str(error)) from None
 
     def room_api(self) -> RoomApi:
@@ -86,10 +100,77 @@ def describe_failure(error: BaseException) -> str | None:
     return None
 
 
+SECRETS_KEY = "jellyfish.secrets"
+"""Where a context's ``meta`` keeps the strings that must not be printed (the tokens)."""
+
+MIN_HIDDEN_LENGTH = 4
+"""Shorter strings are not hidden: masking them would garble every message."""
+
+
+def secrets_in(args: Sequence[str]) -> frozenset[str]:
+    """What may be a token on this command line, as the user wrote it or as click quotes it.
+
+    ``JELLYFISH_TOKEN``, ``--token=...``, and what follows ``--token``: the next argument
+    and, if that is an option (``--token --json TOKEN``: a mistyped line), the first word
+    after it, which click then reads as a command name and quotes in its error. Each also
+    without surrounding whitespace and escaped as ``repr`` shows it.
+    """
+    import os
+
+    found = [os.environ.get("JELLYFISH_TOKEN", "")]
+    for index, arg in enumerate(args):
+        if arg == "--token":
+            following = list(args[index + 1 :])
+            while following and following[0].startswith("-"):
+                found.append(following.pop(0))
+            found += following[:1]
+        elif arg.startswith("--token="):
+            found.append(arg.removeprefix("--token="))
+    variants = {
+        variant
+        for secret in found
+        for text in (secret, secret.strip())
+        for variant in (text, repr(text)[1:-1])
+    }
+    return frozenset(variant for variant in variants if len(variant) >= MIN_HIDDEN_LENGTH)
+
+
+def hide_secrets(error: click.ClickException, ctx: click.Context) -> click.ClickException:
+    """``error``, or the same error with the tokens in its message masked.
+
+    A misplaced token can be read as a command name or an argument, which click quotes.
+    """
+    shown = error.format_message()
+    masked = shown
+    for secret in sorted(ctx.meta.get(SECRETS_KEY, ()), key=len, reverse=True):
+        masked = masked.replace(secret, "<token hidden>")
+    if masked == shown:
+        return error
+    if isinstance(error, click.UsageError):
+        return click.UsageError(masked, ctx=error.ctx)
+    return click.ClickException(masked)  # exit status 1, as every other failure
+
+
 class _Group(click.Group):
-    """Turns the SDK's errors into click's one-line ``Error: ...`` and exit code 1."""
+    """Turns the SDK's errors into click's one-line ``Error: ...`` and exit code 1.
+
+    And keeps the token out of every error message (:func:`hide_secrets`).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[SECRETS_KEY] = secrets_in(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:
+            raise hide_secrets(error, ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return self._invoke(ctx)
+        except click.ClickException as error:
+            raise hide_secrets(error, ctx) from None
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
@@ -98,9 +179,12 @@ class _Group(click.Group):
             raise
         except Exception as error:
             message = describe_failure(error)
-            if message is None:
-                raise
-            raise click.ClickException(message) from None
+            if message is not None:
+                raise click.ClickException(message) from None
+            if isinstance(error, ValueError):
+                # an argument the SDK refused before contacting the server (a room id "..")
+                raise click.UsageError(str(error)) from None
+            raise
 
 
 EPILOG = """\b
@@ -126,7 +210,8 @@ success, 1 when the command fails, 2 for invalid usage. Shell completion: see do
 @click.option(
     "--address",
     metavar="HOST:PORT",
-    help="The Jellyfish to talk to. [env JELLYFISH_ADDRESS; default localhost:5002]",
+    help="The Jellyfish to talk to: HOST:PORT, or a URL such as https://HOST:PORT (the scheme "
+    "sets --secure). [env JELLYFISH_ADDRESS; default localhost:5002]",
 )
 @click.option(
     "--token",
@@ -156,7 +241,9 @@ def cli(
     Rooms, peers, components, recordings, live server notifications, webhooks and a local
     emulator, over the SDK's public API.
     """
-    ctx.obj = Connection(address, token, secure, timeout)
+    from jellyfish._settings import Secret
+
+    ctx.obj = Connection(address, Secret.of(token), secure, timeout)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from jellyfish._notifications._protocol import (
     Timeouts,
     server_websocket_url,
 )
-from jellyfish._settings import resolve_settings
+from jellyfish._settings import parse_address, resolve_settings
 from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
 
 __all__ = ["NotifierBase", "Reconnected", "logger", "split_address"]
@@ -30,20 +30,16 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def split_address(server_address: str, secure: bool) -> tuple[str, int, str]:
-    """``"host:port"`` -> ``(host, port, Host header)``; IPv6 as ``"[::1]:5002"``."""
-    server_websocket_url(server_address, secure)  # validates
-    address = server_address.rstrip("/")
-    if address.startswith("["):
-        host, _, rest = address[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else ""
-    elif address.count(":") == 1:
-        host, _, port_text = address.partition(":")
-    else:
-        host, port_text = address, ""
-    if "/" in host or "/" in port_text:
-        raise ValueError(f"server_address must be 'host:port', got {server_address!r}")
-    port = int(port_text) if port_text else (443 if secure else 80)
-    return host, port, address
+    """``"host:port"`` -> ``(host, port, Host header)``; IPv6 as ``"[::1]:5002"``.
+
+    The address is read by the one rule of ``jellyfish._settings.parse_address`` (a
+    scheme, if any, must agree with ``secure``); the port defaults to 443/80.
+    """
+    address = parse_address(server_address)
+    if address.secure is not None and address.secure != secure:
+        raise ValueError(f"server_address {server_address!r} contradicts secure={secure}")
+    port = address.port if address.port is not None else (443 if secure else 80)
+    return address.host, port, address.host_port
 
 
 class NotifierBase:

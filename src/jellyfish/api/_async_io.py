@@ -9,14 +9,17 @@ its ``_synchronization`` module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import anyio
 import anyio.lowlevel
 import httpx
 
 from jellyfish.api._base_api import DeadlineExceeded, Settings
+
+T = TypeVar("T")
 
 
 def current_loop() -> object:
@@ -43,20 +46,25 @@ def new_http_client(settings: Settings, owner: object) -> httpx.AsyncClient:
     )
 
 
-@contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Cancel the body if it takes longer than ``seconds`` (None: no deadline).
+async def run_within(
+    seconds: float | None,
+    own_pool: bool,
+    work: Callable[[], Awaitable[T]],
+    discard: Callable[[T], object],
+) -> T:
+    """``await work()``, cancelled if it takes longer than ``seconds`` (None: no limit).
+
+    anyio's cancel scope ends the call at its deadline whoever built the
+    ``httpx.AsyncClient`` (``own_pool`` and ``discard`` matter to the blocking twin only).
 
     Raises:
         DeadlineExceeded: the time was up; whatever was in progress was cancelled.
     """
     if seconds is None:
-        yield
-        return
-    with anyio.move_on_after(seconds) as scope:
-        yield
-    if scope.cancelled_caught:
-        raise DeadlineExceeded(f"the call took longer than {seconds:g} s")
+        return await work()
+    with anyio.move_on_after(seconds):
+        return await work()
+    raise DeadlineExceeded(f"the call took longer than {seconds:g} s")
 
 
 def shielded() -> AbstractContextManager[object]:

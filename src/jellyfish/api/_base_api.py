@@ -21,12 +21,13 @@ from urllib.parse import quote
 import httpx
 
 from jellyfish._openapi_client.models import HealthReport
-from jellyfish._settings import ConnectionSettings
+from jellyfish._settings import ConnectionSettings, parse_address
 from jellyfish._version import __version__
 from jellyfish.errors import (
     ConnectionFailedError,
     DecodeError,
     HTTPError,
+    JellyfishError,
     RequestTimeoutError,
     TLSError,
     TransportError,
@@ -39,6 +40,11 @@ USER_AGENT: Final = f"jellyfish-server-sdk/{__version__}"
 
 DEFAULT_TIMEOUT_SECONDS: Final = 10.0
 """The timeout of every call unless the client or the call sets another one."""
+
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+"""The largest answer body (32 MiB) a call reads unless ``max_response_size`` says otherwise.
+
+Streaming downloads (``stream_hls_content``, ``stream_content``) are not limited."""
 
 MAX_REMEMBERED_ROOMS: Final = 10_000
 """How many room -> node entries one API object keeps (least recently used are dropped)."""
@@ -72,24 +78,6 @@ CallTimeout = Timeout | _Default
 
 # --------------------------------------------------------------------------------------
 # Addresses and settings
-
-
-def check_address(server_address: str) -> str:
-    """Validate a ``host:port`` server address (no scheme, no path) and return it."""
-    if not isinstance(server_address, str) or not server_address.strip():
-        raise ValueError(
-            f"server_address must be a non-empty 'host:port' string, got {server_address!r}"
-        )
-    if "://" in server_address:
-        raise ValueError(
-            f"server_address must be 'host:port' without a scheme, got {server_address!r}; "
-            "use secure=True for https"
-        )
-    if "/" in server_address or any(c.isspace() for c in server_address):
-        raise ValueError(
-            f"server_address must be 'host:port' without a path, got {server_address!r}"
-        )
-    return server_address
 
 
 def check_id(name: str, value: object) -> str:
@@ -126,20 +114,19 @@ class Settings:
     timeout: Timeout
     verify: bool | ssl.SSLContext
     cluster_routing: ClusterRouting
+    max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE
     scheme: str = field(init=False)
     auth_headers: httpx.Headers = field(init=False, repr=False)
     anon_headers: httpx.Headers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        check_address(self.connection.server_address)
-        if not isinstance(self.connection.server_api_token, str):
-            raise ValueError("server_api_token must be a string")
+        self.scheme = "https" if self.connection.secure else "http"  # first: repr needs it
         if self.cluster_routing not in (True, False, "auto"):
             raise ValueError(
                 f"cluster_routing must be True, False or 'auto', got {self.cluster_routing!r}"
             )
         check_timeout(self.timeout)
-        self.scheme = "https" if self.connection.secure else "http"
+        check_max_response_size(self.max_response_size)
         self.anon_headers = httpx.Headers({"User-Agent": USER_AGENT})
         self.auth_headers = httpx.Headers(
             {
@@ -159,10 +146,21 @@ class Settings:
         return self.connection.secure
 
     def base_url(self, address: str) -> str:
-        """``scheme://address`` (an address that already has a scheme is kept as it is)."""
-        if "://" in address:
-            return address.rstrip("/")
+        """``scheme://address`` for a ``host:port`` address."""
         return f"{self.scheme}://{address}"
+
+    def node_address(self, address: str, name: str) -> str:
+        """Another node's address (``host:port``) read by the rule of ``server_address``.
+
+        A scheme is accepted when it agrees with this object's ``secure``.
+        """
+        parsed = parse_address(address, name)
+        if parsed.secure is not None and parsed.secure != self.secure:
+            raise ValueError(
+                f"{name} {address!r} says {'https' if parsed.secure else 'http'} but this "
+                f"API object uses {self.scheme}"
+            )
+        return parsed.host_port
 
     def request_timeout(self, timeout: CallTimeout) -> Timeout:
         """The timeout for one call: the call's own, else the API object's."""
@@ -171,15 +169,44 @@ class Settings:
         return check_timeout(timeout)
 
 
+MAX_TIMEOUT_SECONDS: Final = 365 * 24 * 3600.0
+"""The longest timeout in seconds (a year); ``None`` is the way to say "no limit"."""
+
+
 def check_timeout(timeout: Timeout) -> Timeout:
-    """Reject timeouts that cannot bound anything (negative, NaN, wrong type)."""
+    """Reject timeouts that cannot bound anything (negative, NaN, infinite, wrong type)."""
     if timeout is None or isinstance(timeout, httpx.Timeout):
         return timeout
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
         raise ValueError(
             f"timeout must be seconds (>= 0), an httpx.Timeout or None, got {timeout!r}"
         )
+    if timeout > MAX_TIMEOUT_SECONDS:
+        # The operating system's timers cannot take it (socket timeouts overflow).
+        raise ValueError(
+            f"timeout must be at most {MAX_TIMEOUT_SECONDS:g} s (None for no limit), "
+            f"got {timeout!r}"
+        )
     return timeout
+
+
+def check_max_response_size(limit: int | None) -> int | None:
+    """Reject a body size limit that cannot bound anything."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(
+            f"max_response_size must be a number of bytes (>= 0) or None, got {limit!r}"
+        )
+    return limit
+
+
+def declared_too_large(response: httpx.Response, limit: int | None) -> bool:
+    """Whether the answer's ``Content-Length`` already says it is over ``limit``."""
+    if limit is None:
+        return False
+    declared = response.headers.get("Content-Length", "")
+    return declared.isdigit() and int(declared) > limit
 
 
 def deadline_seconds(timeout: Timeout) -> float | None:
@@ -281,6 +308,7 @@ class RoutingMethods:
     """The cluster-routing controls of ``RoomApi`` and ``AsyncRoomApi`` (no I/O)."""
 
     _router: Router
+    _settings: Settings
 
     def room_address(self, room_id: str) -> str:
         """The node (``host:port``) that calls about ``room_id`` go to; no I/O.
@@ -302,7 +330,8 @@ class RoutingMethods:
         and you kept the ``jellyfish_address`` that ``create_room`` returned.
         """
         check_id("room_id", room_id)
-        self._router.learn(room_id, check_address(jellyfish_address))
+        address = self._settings.node_address(jellyfish_address, "jellyfish_address")
+        self._router.learn(room_id, address)
 
     def forget_room(self, room_id: str) -> None:
         """Send calls about ``room_id`` to ``server_address`` again."""
@@ -313,7 +342,7 @@ class RoutingMethods:
 # Calls
 
 
-def _no_body(response: httpx.Response) -> None:
+def _no_body(body: bytes) -> None:
     return None
 
 
@@ -321,13 +350,14 @@ def _no_body(response: httpx.Response) -> None:
 class Call(Generic[T]):
     """One REST request and how to turn its 2xx answer into a value.
 
-    ``room_id`` names the room whose node should receive the call (cluster routing);
-    ``auth`` is False for the two content endpoints, which take no token.
+    ``parse`` turns the body of a 2xx answer into the value; ``room_id`` names the room
+    whose node should receive the call (cluster routing); ``auth`` is False for the two
+    content endpoints, which take no token.
     """
 
     method: str
     path: str
-    parse: Callable[[httpx.Response], T]
+    parse: Callable[[bytes], T]
     json: Any = None
     params: Mapping[str, str | int] | None = None
     headers: Mapping[str, str] | None = None
@@ -339,19 +369,35 @@ class Call(Generic[T]):
         base = settings.auth_headers if self.auth else settings.anon_headers
         return {**base, **self.headers} if self.headers else base
 
-    def finish(self, response: httpx.Response) -> T:
-        """Raise the typed error for a non-2xx answer, else parse the answer."""
-        if not response.is_success:
-            raise http_error(response, self.method, self.path)
+    def finish(self, response: httpx.Response, body: bytes) -> T:
+        """Parse the ``body`` of a 2xx answer.
+
+        Whatever a hostile or broken server sends, the error is a ``DecodeError``: a JSON
+        document nested too deep for the parser (``RecursionError``) included.
+        """
         try:
-            return self.parse(response)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return self.parse(body)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             raise DecodeError(
                 f"{self.method} {self.path}: {_what_is_wrong(exc)} "
-                f"(status {response.status_code}): {exc!r}",
-                response.content,
+                f"(status {response.status_code}): {_describe(exc)}",
+                body,
                 response.status_code,
             ) from exc
+
+    def too_large(self, response: httpx.Response, limit: int) -> JellyfishError:
+        """The error for an answer whose body is over ``max_response_size`` (not read)."""
+        size = f"larger than max_response_size ({limit} bytes)"
+        if response.is_success:
+            return DecodeError(
+                f"{self.method} {self.path}: the answer is {size}, refused unread "
+                f"(status {response.status_code}); use a stream_* method for large downloads",
+                b"",
+                response.status_code,
+            )
+        reason = response.reason_phrase or f"HTTP {response.status_code}"
+        message = f"{reason} (the error body is {size}, not read)"
+        return HTTPError.from_status(response.status_code, message, self.method, self.path)
 
     def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError:
         """The error for a 2xx answer whose body could not be read to its end."""
@@ -362,6 +408,14 @@ class Call(Generic[T]):
             b"",
             response.status_code,
         )
+
+
+def _describe(exc: BaseException) -> str:
+    """``repr(exc)``, short: a RecursionError's message is all that matters of it."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply (RecursionError)"
+    text = repr(exc)
+    return text if len(text) <= 500 else text[:500] + "..."
 
 
 def _what_is_wrong(exc: Exception) -> str:
@@ -409,25 +463,24 @@ def no_body(method: str, path: str, **kwargs: Any) -> Call[None]:
     return Call(method, path, _no_body, **kwargs)
 
 
-def json_data(response: httpx.Response) -> Any:
+def json_data(body: bytes) -> Any:
     """The ``data`` member of a ``{"data": ...}`` success envelope."""
-    body = response.json()
-    if not isinstance(body, dict) or "data" not in body:
+    document = json.loads(body)
+    if not isinstance(document, dict) or "data" not in document:
         raise ValueError("no 'data' member in the response")
-    return body["data"]
+    return document["data"]
 
 
 # --------------------------------------------------------------------------------------
 # Errors
 
 
-def error_message(response: httpx.Response) -> str:
+def error_message(response: httpx.Response, content: bytes) -> str:
     """The server's message from either error envelope, else the body text, else the phrase."""
-    content = response.content
     if content:
         try:
             body = json.loads(content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
             body = None
         if isinstance(body, dict) and "errors" in body:
             errors = body["errors"]
@@ -435,27 +488,47 @@ def error_message(response: httpx.Response) -> str:
                 return errors
             if isinstance(errors, dict) and isinstance(errors.get("detail"), str):
                 return str(errors["detail"])
-            return json.dumps(errors)
-        text = response.content.decode("utf-8", errors="replace").strip()
+            try:
+                return json.dumps(errors)
+            except (ValueError, RecursionError):
+                pass
+        text = content.decode("utf-8", errors="replace").strip()
         if text:
             return text if len(text) <= 2000 else text[:2000] + "..."
     return response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def http_error(response: httpx.Response, method: str, path: str) -> HTTPError:
+def http_error(response: httpx.Response, body: bytes, method: str, path: str) -> HTTPError:
     """The typed :class:`~jellyfish.errors.HTTPError` for a non-2xx answer."""
-    return HTTPError.from_status(response.status_code, error_message(response), method, path)
+    message = error_message(response, body)
+    return HTTPError.from_status(response.status_code, message, method, path)
 
 
-def _is_tls_failure(exc: BaseException) -> bool:
+def _tls_failure(exc: BaseException) -> ssl.SSLError | ssl.CertificateError | None:
+    """The TLS error behind ``exc`` (its cause chain), if there is one."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, ssl.SSLError | ssl.CertificateError):
-            return True
+            return current
         current = current.__cause__ or current.__context__
-    return False
+    return None
+
+
+def _tls_cause(failure: ssl.SSLError | ssl.CertificateError) -> str:
+    """What went wrong in words: the verification message, the OpenSSL reason, or the class.
+
+    The same on every backend: httpx's own message for a TLS failure is empty on trio
+    (the TLS error hides behind ``trio.BrokenResourceError``).
+    """
+    if isinstance(failure, ssl.SSLCertVerificationError) and failure.verify_message:
+        return f"certificate verify failed: {failure.verify_message}"
+    reason = getattr(failure, "reason", None)
+    if isinstance(reason, str) and reason:
+        return reason.replace("_", " ").lower()
+    text = str(failure).strip()
+    return text or type(failure).__name__
 
 
 def _describe_timeout(timeout: Timeout) -> str:
@@ -478,8 +551,9 @@ def transport_error(exc: httpx.RequestError, url: str, timeout: Timeout) -> Tran
         }.get(type(exc), "timed out")
         within = _describe_timeout(timeout)
         return RequestTimeoutError(f"{kind} {within}".strip() + " (timeout)", url)
-    if _is_tls_failure(exc):
-        return TLSError(f"TLS failure: {exc}", url)
+    tls_failure = _tls_failure(exc)
+    if tls_failure is not None:
+        return TLSError(f"TLS failure: {_tls_cause(tls_failure)}", url)
     if isinstance(exc, httpx.ConnectError):
         return ConnectionFailedError(f"connection failed: {exc}", url)
     if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError):

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-
 from jellyfish._openapi_client.models import (
     AddComponentBody,
     AddPeerBody,
@@ -34,6 +32,7 @@ from jellyfish._openapi_client.models import (
     RoomConfigVideoCodec,
     SubscriptionConfig,
 )
+from jellyfish._settings import parse_address
 from jellyfish.api._base_api import Call, check_id, json_data, no_body, segment
 
 ComponentOptions = (
@@ -104,11 +103,10 @@ def _video_codec(video_codec: object) -> RoomConfigVideoCodec | None:
 # ---------------------------------------------------------------------------- rooms
 
 
-def _parse_created_room(response: httpx.Response) -> tuple[str, Room]:
-    data = json_data(response)
-    address = data["jellyfish_address"]
-    if not isinstance(address, str) or not address:
-        raise ValueError(f"jellyfish_address must be a non-empty string, got {address!r}")
+def _parse_created_room(body: bytes) -> tuple[str, Room]:
+    data = json_data(body)
+    # the node to route the room's calls to: an address by the rule of server_address
+    address = parse_address(data["jellyfish_address"], "jellyfish_address").host_port
     return address, Room.from_dict(data["room"])
 
 
@@ -133,8 +131,8 @@ def create_room(
     return Call("POST", "/room", _parse_created_room, json=body)
 
 
-def _parse_rooms(response: httpx.Response) -> list[Room]:
-    return [Room.from_dict(room) for room in json_data(response)]
+def _parse_rooms(body: bytes) -> list[Room]:
+    return [Room.from_dict(room) for room in json_data(body)]
 
 
 def get_all_rooms() -> Call[list[Room]]:
@@ -142,8 +140,8 @@ def get_all_rooms() -> Call[list[Room]]:
     return Call("GET", "/room", _parse_rooms)
 
 
-def _parse_room(response: httpx.Response) -> Room:
-    return Room.from_dict(json_data(response))
+def _parse_room(body: bytes) -> Room:
+    return Room.from_dict(json_data(body))
 
 
 def get_room(room_id: str) -> Call[Room]:
@@ -161,8 +159,8 @@ def delete_room(room_id: str) -> Call[None]:
 # ---------------------------------------------------------------------------- peers
 
 
-def _parse_peer(response: httpx.Response) -> PeerDetails:
-    return PeerDetails.from_dict(json_data(response))
+def _parse_peer(body: bytes) -> PeerDetails:
+    return PeerDetails.from_dict(json_data(body))
 
 
 def add_peer(room_id: str, options: PeerOptionsWebRTC | None) -> Call[PeerDetails]:
@@ -189,8 +187,8 @@ def delete_peer(room_id: str, peer_id: str) -> Call[None]:
 # ---------------------------------------------------------------------------- components
 
 
-def _parse_component(response: httpx.Response) -> Component:
-    return _component(json_data(response))
+def _parse_component(body: bytes) -> Component:
+    return _component(json_data(body))
 
 
 def add_component(room_id: str, options: ComponentOptions) -> Call[Component]:
@@ -253,8 +251,8 @@ def sip_end_call(room_id: str, component_id: str) -> Call[None]:
 # ---------------------------------------------------------------------------- health
 
 
-def _parse_health(response: httpx.Response) -> HealthReport:
-    return HealthReport.from_dict(json_data(response))
+def _parse_health(body: bytes) -> HealthReport:
+    return HealthReport.from_dict(json_data(body))
 
 
 def get_health() -> Call[HealthReport]:
@@ -265,8 +263,8 @@ def get_health() -> Call[HealthReport]:
 # ---------------------------------------------------------------------------- content
 
 
-def _content(response: httpx.Response) -> bytes:
-    return response.content
+def _content(body: bytes) -> bytes:
+    return body
 
 
 def get_hls_content(
@@ -298,8 +296,8 @@ def get_hls_content(
     )
 
 
-def _parse_recordings(response: httpx.Response) -> list[str]:
-    return [str(recording) for recording in json_data(response)]
+def _parse_recordings(body: bytes) -> list[str]:
+    return [str(recording) for recording in json_data(body)]
 
 
 def get_recordings() -> Call[list[str]]:

@@ -16,11 +16,12 @@ from typing import TypeVar
 import httpx
 
 from jellyfish._openapi_client.models import HealthReport
-from jellyfish._settings import resolve_settings
+from jellyfish._settings import Secret, resolve_settings
 from jellyfish.api import _calls
 from jellyfish.api import _sync_io as _io
 from jellyfish.api._base_api import (
     DEFAULT,
+    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT_SECONDS,
     Call,
     CallTimeout,
@@ -30,8 +31,8 @@ from jellyfish.api._base_api import (
     Timeout,
     VerifyTypes,
     build_request,
-    check_address,
     deadline_seconds,
+    declared_too_large,
     distribution_enabled,
     http_error,
     ssl_verify,
@@ -59,16 +60,19 @@ class SyncClient:
         verify: VerifyTypes = True,
         http_client: httpx.Client | None = None,
         cluster_routing: ClusterRouting = "auto",
+        max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         """Connect to the Jellyfish at ``server_address``.
 
         Args:
-            server_address: ``host:port`` of the Jellyfish (no scheme). Default: the
-                ``JELLYFISH_ADDRESS`` environment variable, else ``"localhost:5002"``.
-            server_api_token: the server API token (``JF_SERVER_API_TOKEN``). Default:
-                ``JELLYFISH_TOKEN``, else ``"development"``.
-            secure: ``True`` for https, ``False`` for http. Default: ``JELLYFISH_SECURE``
-                (``true``/``false``), else ``False``.
+            server_address: ``host:port`` of the Jellyfish, or a URL without a path:
+                ``http://host:port`` or ``https://host:port`` (``ws://``/``wss://`` too),
+                whose scheme sets ``secure``. Default: the ``JELLYFISH_ADDRESS``
+                environment variable, else ``"localhost:5002"``.
+            server_api_token: the server API token (``JF_SERVER_API_TOKEN``): printable
+                ASCII without spaces. Default: ``JELLYFISH_TOKEN``, else ``"development"``.
+            secure: ``True`` for https, ``False`` for http. Default: the address's scheme,
+                else ``JELLYFISH_SECURE`` (``true``/``false``), else ``False``.
             timeout: seconds each call may take in total (default 10), ``None`` for no
                 limit, or an ``httpx.Timeout`` to limit each network operation instead.
                 Any call can override it with ``timeout=``.
@@ -80,16 +84,24 @@ class SyncClient:
             cluster_routing: ``"auto"`` (default) routes room calls to the room's node when
                 the server reports a cluster; ``True`` always, ``False`` never. Calls that
                 are not about a room (recordings, health) always go to ``server_address``.
+            max_response_size: the largest answer body a call reads, in bytes (default
+                32 MiB), or ``None`` for no limit. A larger answer is refused (a
+                ``DecodeError``) without being read; ``stream_*`` downloads have no limit.
 
         Raises:
-            ValueError: an argument (or ``JELLYFISH_SECURE``) that cannot be right.
+            ValueError: an argument (or a ``JELLYFISH_*`` variable) that cannot be right;
+                the message says what is wrong and never shows the token.
         """
+        token = Secret.of(server_api_token)
+        del server_api_token  # crash reporters record locals: only the hidden wrapper from here
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ValueError(
                 f"http_client must be an httpx.Client, got {type(http_client).__name__}"
             )
-        connection = resolve_settings(server_address, server_api_token, secure)
-        self._settings = Settings(connection, timeout, ssl_verify(verify), cluster_routing)
+        connection = resolve_settings(server_address, token, secure)
+        self._settings = Settings(
+            connection, timeout, ssl_verify(verify), cluster_routing, max_response_size
+        )
         self._router = Router(connection.server_address, cluster_routing)
         self._http_client = http_client
         self._owns_client = http_client is None
@@ -101,7 +113,9 @@ class SyncClient:
     # ------------------------------------------------------------------ lifecycle
 
     def __repr__(self) -> str:
-        settings = self._settings
+        settings = getattr(self, "_settings", None)
+        if settings is None:  # a constructor that failed (a crash report's locals)
+            return f"{type(self).__name__}(<not constructed>)"
         return (
             f"{type(self).__name__}(server_address={settings.server_address!r}, "
             f"secure={settings.secure!r}, timeout={settings.timeout!r}, "
@@ -186,49 +200,60 @@ class SyncClient:
 
     def _open(
         self, call: Call[T], timeout: CallTimeout, node: str | None, read_body: bool
-    ) -> httpx.Response:
-        """Send ``call`` and return its answer, within the call's deadline.
+    ) -> tuple[httpx.Response, bytes]:
+        """Send ``call``; return its 2xx answer and body, within the call's deadline.
 
-        With ``read_body`` the whole body is read (under the deadline too); otherwise
-        only an error status's body is, and the caller reads and closes the rest.
+        With ``read_body`` the whole body is read (under the deadline and
+        ``max_response_size`` too); otherwise only an error status's body is, and the
+        caller reads and closes the rest.
         """
         client = self._client()
         address = node if node is not None else self._address(call, timeout)
         url = self._base_url(address) + call.path
         request_timeout = self._settings.request_timeout(timeout)
         request = build_request(client, call, url, self._settings, self._owns_client, timeout)
-        response: httpx.Response | None = None
-        try:
-            with _io.deadline(deadline_seconds(request_timeout)):
-                response = client.send(request, stream=True)
-                if read_body or not response.is_success:
-                    response.read()
-        except httpx.RequestError as exc:
-            if response is not None:
-                response.close()
-                if response.is_success and not isinstance(exc, httpx.TimeoutException):
-                    raise call.unreadable(response, exc) from exc
-            raise transport_error(exc, url, request_timeout) from exc
-        except BaseException:
-            if response is not None:
+        limit = self._settings.max_response_size
+
+        def exchange() -> tuple[httpx.Response, bytes | None]:
+            response = client.send(request, stream=True)
+            if not read_body and response.is_success:
+                return response, b""
+            try:
+                body = _read_limited(response, limit)
+            except httpx.RequestError as exc:
                 with _io.shielded():
                     response.close()
-            raise
-        if read_body:
+                if response.is_success and not isinstance(exc, httpx.TimeoutException):
+                    raise call.unreadable(response, exc) from exc
+                raise
+            except BaseException:
+                with _io.shielded():
+                    response.close()
+                raise
             response.close()
-        elif not response.is_success:
-            response.close()
-            raise http_error(response, call.method, call.path)
-        return response
+            return response, body
+
+        try:
+            response, body = _io.run_within(
+                deadline_seconds(request_timeout), self._owns_client, exchange, _discard
+            )
+        except httpx.RequestError as exc:
+            raise transport_error(exc, url, request_timeout) from exc
+        if body is None:
+            raise call.too_large(response, limit or 0)
+        if not response.is_success:
+            raise http_error(response, body, call.method, call.path)
+        return response, body
 
     def _send(self, call: Call[T], timeout: CallTimeout = DEFAULT, node: str | None = None) -> T:
-        return call.finish(self._open(call, timeout, node, read_body=True))
+        response, body = self._open(call, timeout, node, read_body=True)
+        return call.finish(response, body)
 
     @contextmanager
     def _stream(
         self, call: Call[bytes], timeout: CallTimeout, chunk_size: int | None
     ) -> Iterator[Iterator[bytes]]:
-        response = self._open(call, timeout, None, read_body=False)
+        response, _ = self._open(call, timeout, None, read_body=False)
         request_timeout = self._settings.request_timeout(timeout)
         chunks = _Chunks(response.iter_bytes(chunk_size), str(response.url), request_timeout)
         try:
@@ -236,12 +261,53 @@ class SyncClient:
         finally:
             with _io.shielded():
                 response.close()
-                chunks.finish()
+                _run_out(chunks)
 
     def _health(self, node: str | None, timeout: CallTimeout) -> HealthReport:
         if node is not None:
-            check_address(node)
+            node = self._settings.node_address(node, "node")
         return self._send(_calls.get_health(), timeout, node=node)
+
+
+def _read_limited(response: httpx.Response, limit: int | None) -> bytes | None:
+    """The whole (decoded) body; None as soon as it is known to be over ``limit``.
+
+    A ``Content-Length`` over the limit is refused before any of the body is read;
+    otherwise reading stops at the first chunk past the limit.
+    """
+    if limit is None:
+        return response.read()
+    if declared_too_large(response, limit):
+        return None
+    parts: list[bytes] = []
+    size = 0
+    chunks = response.iter_bytes()
+    for part in chunks:
+        size += len(part)
+        if size > limit:
+            response.close()
+            _run_out(chunks)
+            return None
+        parts.append(part)
+    return b"".join(parts)
+
+
+def _run_out(chunks: Iterator[bytes]) -> None:
+    """Run httpx's generators to their end once the response is closed.
+
+    A body left half-read would leave them suspended; trio warns when such generators
+    are garbage-collected. On a closed response they end at once.
+    """
+    try:
+        for _ in chunks:
+            pass
+    except Exception:
+        pass
+
+
+def _discard(answer: tuple[httpx.Response, bytes | None]) -> None:
+    """Release an answer that arrived after its call gave up (see ``_io.run_within``)."""
+    answer[0].close()
 
 
 class _Chunks:
@@ -260,15 +326,3 @@ class _Chunks:
             return self._chunks.__next__()
         except httpx.RequestError as exc:
             raise transport_error(exc, self._url, self._timeout) from exc
-
-    def finish(self) -> None:
-        """Run httpx's generators to their end once the response is closed.
-
-        A body left half-read would leave them suspended; trio warns when such
-        generators are garbage-collected. On a closed response they end at once.
-        """
-        try:
-            for _ in self._chunks:
-                pass
-        except Exception:
-            pass

@@ -4,32 +4,55 @@ See ``_async_io``: the blocking client is generated from the async one, and this
 stands in for ``_async_io`` there.
 
 The total deadline of a call: httpx's timeouts are per network operation, so a server
-that drips a byte just before every read timeout could keep a call alive forever. The
-SDK's own pool therefore gets a network backend whose every connect, TLS handshake, read
-and write waits at most until the deadline of the call running in this thread.
+that drips a byte just before every read timeout could keep a call alive forever, and
+blocking code cannot be cancelled from outside. So:
+
+* the SDK's own pool is an ``httpx.Client`` over :class:`DeadlineTransport`, httpx's
+  transport contract implemented over an ``httpcore`` pool whose network backend makes
+  every connect, TLS handshake, read and write end by the deadline of the call running in
+  this thread (public extension points of both libraries: ``httpx.BaseTransport``,
+  ``httpcore.NetworkBackend``);
+* an ``httpx.Client`` the user passed in cannot be reached that way: its call runs in a
+  helper thread while the caller waits until the deadline (see :func:`run_within`).
 """
 
 from __future__ import annotations
 
+import contextvars
+import ipaddress
 import ssl
+import threading
 import time
 import typing
+import urllib.request
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
+from typing import Final, TypeVar
 
 import httpcore
 import httpx
 
-from jellyfish.api._base_api import Settings
+from jellyfish.api._base_api import DeadlineExceeded, Settings
+
+T = TypeVar("T")
 
 _deadline: ContextVar[float | None] = ContextVar("jellyfish_rest_deadline", default=None)
+
+MAX_CONNECTIONS: Final = 100
+MAX_KEEPALIVE_CONNECTIONS: Final = 20
+KEEPALIVE_EXPIRY: Final = 5.0
+"""The pool limits of a default ``httpx.Client``, kept for the SDK's own pool."""
 
 
 def current_loop() -> object:
     """The blocking client needs no event loop (the same pool serves every thread)."""
     return None
+
+
+# --------------------------------------------------------------------------------------
+# The deadline of the SDK's own pool: every network operation ends by it
 
 
 def _until_deadline(
@@ -104,44 +127,248 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+# httpcore's exceptions and httpx's, most specific first (httpx raises its own).
+_EXCEPTIONS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], ...]] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core_error, httpx_error in _EXCEPTIONS:
+            if isinstance(exc, core_error):
+                raise httpx_error(str(exc)) from exc
+        raise
+
+
+class _Body(httpx.SyncByteStream):
+    """An httpcore response body as httpx reads it."""
+
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with _as_httpx_errors():
+            yield from self._stream
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+PoolTypes = httpcore.ConnectionPool | httpcore.HTTPProxy | httpcore.SOCKSProxy
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """httpx's transport contract over an httpcore pool (see the module docstring)."""
+
+    def __init__(self, pool: PoolTypes) -> None:
+        self._pool = pool
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not isinstance(request.stream, httpx.SyncByteStream):
+            raise TypeError("the blocking transport needs a synchronous request body")
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            core_response = self._pool.handle_request(core_request)
+        body = core_response.stream
+        if not isinstance(body, Iterable):
+            raise TypeError("httpcore answered with an asynchronous body")
+        return httpx.Response(
+            status_code=core_response.status,
+            headers=core_response.headers,
+            stream=_Body(body),
+            extensions=core_response.extensions,
+        )
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _pool(
+    ssl_context: ssl.SSLContext, backend: httpcore.NetworkBackend, proxy: httpx.Proxy | None
+) -> PoolTypes:
+    limits: dict[str, typing.Any] = {
+        "max_connections": MAX_CONNECTIONS,
+        "max_keepalive_connections": MAX_KEEPALIVE_CONNECTIONS,
+        "keepalive_expiry": KEEPALIVE_EXPIRY,
+        "network_backend": backend,
+    }
+    if proxy is None:
+        return httpcore.ConnectionPool(ssl_context=ssl_context, **limits)
+    proxy_url = httpcore.URL(
+        scheme=proxy.url.raw_scheme,
+        host=proxy.url.raw_host,
+        port=proxy.url.port,
+        target=proxy.url.raw_path,
+    )
+    if proxy.url.scheme in ("socks5", "socks5h"):
+        return httpcore.SOCKSProxy(
+            proxy_url=proxy_url, proxy_auth=proxy.raw_auth, ssl_context=ssl_context, **limits
+        )
+    return httpcore.HTTPProxy(
+        proxy_url=proxy_url,
+        proxy_auth=proxy.raw_auth,
+        proxy_headers=proxy.headers.raw,
+        ssl_context=ssl_context,
+        proxy_ssl_context=proxy.ssl_context,
+        **limits,
+    )
+
+
+def _no_proxy_pattern(host: str) -> str:
+    """The httpx mount pattern of one ``NO_PROXY`` entry (curl's rules, as httpx reads them)."""
+    if "://" in host:
+        return host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"all://{host}" if host.lower() == "localhost" else f"all://*{host}"
+    return f"all://[{host}]" if address.version == 6 else f"all://{host}"
+
+
+def _environment_mounts(
+    ssl_context: ssl.SSLContext, backend: httpcore.NetworkBackend
+) -> dict[str, httpx.BaseTransport | None]:
+    """The proxies of ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``.
+
+    What httpx does for a client without its own transport, so the SDK's pool goes
+    through the same proxies as a plain ``httpx.Client`` would (each with the deadline).
+    """
+    proxies = urllib.request.getproxies()
+    mounts: dict[str, httpx.BaseTransport | None] = {}
+    for scheme in ("http", "https", "all"):
+        if proxies.get(scheme):
+            url = proxies[scheme] if "://" in proxies[scheme] else f"http://{proxies[scheme]}"
+            pool = _pool(ssl_context, backend, httpx.Proxy(url))
+            mounts[f"{scheme}://"] = DeadlineTransport(pool)
+    if not mounts:
+        return mounts
+    for host in (entry.strip() for entry in proxies.get("no", "").split(",")):
+        if host == "*":
+            return {}
+        if host:
+            mounts[_no_proxy_pattern(host)] = None
+    return mounts
+
+
 def new_http_client(settings: Settings, owner: object) -> httpx.Client:
     """The pooled ``httpx.Client`` of one API object, closed when ``owner`` is collected.
 
     0.4.0 code never closes its ``RoomApi`` (0.4.0 had no ``close()``); when such an
     object is garbage-collected, its pool is closed instead of leaking sockets.
     """
+    ssl_context = httpx.create_ssl_context(verify=settings.verify)
+    backend = _DeadlineBackend(httpcore.SyncBackend())
     client = httpx.Client(
         timeout=settings.timeout,
-        verify=settings.verify,
         headers=settings.auth_headers,
         follow_redirects=False,
+        transport=DeadlineTransport(_pool(ssl_context, backend, None)),
+        mounts=_environment_mounts(ssl_context, backend),
     )
-    # httpx builds one pool per transport: the direct one and one per proxy taken from the
-    # environment (HTTP_PROXY, ...). Each gets the deadline (httpx offers no public hook).
-    for transport in [client._transport, *client._mounts.values()]:
-        pool = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend):
-            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
     weakref.finalize(owner, client.close)
     return client
 
 
-@contextmanager
-def deadline(seconds: float | None) -> Iterator[None]:
-    """Make every network operation of this thread end by ``seconds`` from now.
+# --------------------------------------------------------------------------------------
+# Running one call within its deadline
 
-    Only the SDK's own pool (:func:`new_http_client`) observes it; an injected
-    ``httpx.Client`` applies its timeouts per operation.
+
+def run_within(
+    seconds: float | None, own_pool: bool, work: Callable[[], T], discard: Callable[[T], object]
+) -> T:
+    """``work()``, ended by ``seconds`` from now (None: no total limit).
+
+    On the SDK's own pool every network operation of ``work`` ends by the deadline. On a
+    user's ``httpx.Client`` nothing can interrupt ``work`` from outside, so it runs in a
+    helper thread and the caller stops waiting at the deadline; the helper finishes on
+    its own (within the client's per-operation timeouts) and hands what it got, if
+    anything, to ``discard``.
+
+    Raises:
+        DeadlineExceeded: the time was up (a user's client only; on the SDK's own pool
+            the operation in progress raises httpx's timeout error).
     """
     if seconds is None:
-        yield
-        return
-    token = _deadline.set(time.monotonic() + seconds)
+        return work()
+    if own_pool:
+        token = _deadline.set(time.monotonic() + seconds)
+        try:
+            return work()
+        finally:
+            _deadline.reset(token)
+    return _in_helper_thread(seconds, work, discard)
+
+
+class _Handoff(typing.Generic[T]):
+    """What a helper thread hands back, unless its caller has gone."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.abandoned = False
+        self.value: T | None = None
+        self.error: BaseException | None = None
+
+
+def _in_helper_thread(seconds: float, work: Callable[[], T], discard: Callable[[T], object]) -> T:
+    handoff: _Handoff[T] = _Handoff()
+    context = contextvars.copy_context()  # tracing and logging context, as in the caller
+
+    def run() -> None:
+        try:
+            value = context.run(work)
+        except BaseException as error:
+            with handoff.lock:
+                handoff.error = error
+                handoff.done.set()
+            return
+        with handoff.lock:
+            abandoned = handoff.abandoned
+            if not abandoned:
+                handoff.value = value
+                handoff.done.set()
+        if abandoned:
+            discard(value)
+
+    threading.Thread(target=run, name="jellyfish-rest-call", daemon=True).start()
     try:
-        yield
+        handoff.done.wait(seconds)
     finally:
-        _deadline.reset(token)
+        with handoff.lock:
+            handoff.abandoned = not handoff.done.is_set()
+    if handoff.abandoned:
+        raise DeadlineExceeded(f"the call took longer than {seconds:g} s")
+    if handoff.error is not None:
+        raise handoff.error
+    return typing.cast(T, handoff.value)
 
 
 def shielded() -> AbstractContextManager[object]:
