@@ -30,6 +30,7 @@ __all__ = [
     "ServerNotification",
     "UnknownNotification",
     "decode_fast",
+    "decode_general",
     "decode_metadata",
     "decode_metrics",
     "decode_notification",
@@ -103,12 +104,13 @@ HANDSHAKE_CASES: Final = frozenset(
 _from_string = ServerMessage.FromString
 
 
-def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
+def _notification_parsers() -> dict[int, Callable[[bytes], Any]]:
     """Map the encoded tag of each notification case to its class's ``FromString``.
 
-    Tags of fields 1-15 take one byte, those of fields 16-21 two (a varint).
+    A tag of one byte (fields 1-15) is its own key; a tag of two (fields 16-2047, a varint)
+    is keyed ``first byte | second byte << 8``, so a lookup needs no slice of the frame.
     """
-    parsers: dict[bytes, Callable[[bytes], Any]] = {}
+    parsers: dict[int, Callable[[bytes], Any]] = {}
     for field in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields:
         if field.name in HANDSHAKE_CASES:
             continue
@@ -117,13 +119,14 @@ def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
         if case_class is None or message_type is None or case_class.DESCRIPTOR is not message_type:
             raise ImportError(f"no generated class for ServerMessage.{field.name}")
         tag = (field.number << 3) | 2  # wire type 2: length-delimited
-        key = bytes([tag]) if tag < 0x80 else bytes([(tag & 0x7F) | 0x80, tag >> 7])
+        if tag >= 1 << 14:
+            continue  # a three-byte tag: the general path takes it
+        key = tag if tag < 0x80 else (tag & 0x7F) | 0x80 | (tag >> 7) << 8
         parsers[key] = case_class.FromString
     return parsers
 
 
-_ONE_BYTE_TAG = {key[0]: parse for key, parse in _notification_parsers().items() if len(key) == 1}
-_TWO_BYTE_TAG = {key: parse for key, parse in _notification_parsers().items() if len(key) == 2}
+_PARSERS: Final = _notification_parsers()
 
 
 def decode_server_message(data: bytes) -> tuple[str | None, Any]:
@@ -138,7 +141,7 @@ def decode_server_message(data: bytes) -> tuple[str | None, Any]:
     """
     try:
         message = _from_string(data)
-    except (_ProtobufDecodeError, TypeError, ValueError) as error:
+    except (_ProtobufDecodeError, TypeError, ValueError, RecursionError) as error:
         raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
     case = message.WhichOneof("content")
     if case is None:
@@ -152,29 +155,43 @@ def decode_fast(data: bytes) -> Notification | None:
     Never raises: ``None`` means "take the general path" (:func:`decode_server_message`),
     which judges whatever this one cannot take. Handshake messages always give ``None``.
     """
-    # The hot path of every notifier and webhook: Jellyfish encodes a ServerMessage as one
-    # length-delimited field and nothing else. For such a frame, parsing the field's payload
-    # with its own class gives the very object that parsing the envelope and reading the
-    # oneof would, without building the envelope. Any other layout (several fields, unknown
-    # fields, handshake cases, long payloads, non-bytes input) takes the general path below.
+    # The hot path of every notifier and webhook, kept to one Python call: Jellyfish encodes
+    # a ServerMessage as one length-delimited field and nothing else. For such a frame,
+    # parsing the field's payload with its own class gives the very object that parsing the
+    # envelope and reading the oneof would, without building the envelope. Any other layout
+    # (several fields, unknown fields, handshake cases, payloads of 16 KiB or more, non-bytes
+    # input) takes the general path.
     try:
-        parse = _ONE_BYTE_TAG.get(data[0])
-        start = 1
-        if parse is None:
-            parse = _TWO_BYTE_TAG.get(data[:2])
+        first = data[0]
+        if first < 0x80:
+            parse = _PARSERS[first]
+            start = 1
+        else:
+            parse = _PARSERS[first | data[1] << 8]
             start = 2
-        if parse is not None:
-            length = data[start]
+        length = data[start]
+        if length < 0x80:
             start += 1
-            if length >= 0x80:  # a two-byte varint length
-                high = data[start]
-                length = (length & 0x7F) | (high << 7) if 0 < high < 0x80 else -1
-                start += 1
-            if start + length == len(data):
-                return parse(data[start:])  # type: ignore[no-any-return]
+        else:  # a two-byte varint length (a longer one, or an over-long zero: general path)
+            high = data[start + 1]
+            if not 0 < high < 0x80:
+                return None
+            length = (length & 0x7F) | high << 7
+            start += 2
+        if start + length == len(data):
+            return parse(data[start:])  # type: ignore[no-any-return]
     except Exception:  # whatever the fast path cannot take, the general path judges
         pass
     return None
+
+
+def decode_general(data: bytes) -> Notification:
+    """:func:`decode_notification` for what :func:`decode_fast` does not take."""
+    case, notification = decode_server_message(data)
+    if case in HANDSHAKE_CASES:
+        raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
+    result: Notification = notification
+    return result
 
 
 def decode_notification(data: bytes) -> Notification:
@@ -190,18 +207,14 @@ def decode_notification(data: bytes) -> Notification:
             never a notification.
     """
     notification = decode_fast(data)
-    if notification is not None:
-        return notification
-    case, notification = decode_server_message(data)
-    if case in HANDSHAKE_CASES:
-        raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
-    result: Notification = notification
-    return result
+    if notification is None:
+        notification = decode_general(data)
+    return notification
 
 
 def _as_bytes(data: object) -> bytes:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data[:1024])  # all that DecodeError keeps
     return repr(data).encode()
 
 
@@ -260,5 +273,5 @@ def decode_metrics(report: ServerMessage.MetricsReport) -> dict[str, Any]:
 def _loads(raw: str, what: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         raise DecodeError(f"{what} is not valid JSON: {error}", raw.encode()) from None
