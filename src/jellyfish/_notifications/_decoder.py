@@ -104,13 +104,15 @@ HANDSHAKE_CASES: Final = frozenset(
 _from_string = ServerMessage.FromString
 
 
-def _notification_parsers() -> dict[int, Callable[[bytes], Any]]:
-    """Map the encoded tag of each notification case to its class's ``FromString``.
+def _fast_path_slots() -> tuple[tuple[Callable[[bytes], Any], int, int] | None, ...]:
+    """For each first byte of a frame: ``(parse, tag length, second tag byte)`` or ``None``.
 
-    A tag of one byte (fields 1-15) is its own key; a tag of two (fields 16-2047, a varint)
-    is keyed ``first byte | second byte << 8``, so a lookup needs no slice of the frame.
+    ``parse`` is the ``FromString`` of the notification case whose tag starts with that
+    byte. Tags of fields 1-15 take one byte; those of fields 16-2047 two (a varint), told
+    apart by their first byte up to field 31 (the second byte then being 1); a field whose
+    first byte is taken already (field 32 on) is left to the general path.
     """
-    parsers: dict[int, Callable[[bytes], Any]] = {}
+    slots: list[tuple[Callable[[bytes], Any], int, int] | None] = [None] * 256
     for field in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields:
         if field.name in HANDSHAKE_CASES:
             continue
@@ -119,14 +121,14 @@ def _notification_parsers() -> dict[int, Callable[[bytes], Any]]:
         if case_class is None or message_type is None or case_class.DESCRIPTOR is not message_type:
             raise ImportError(f"no generated class for ServerMessage.{field.name}")
         tag = (field.number << 3) | 2  # wire type 2: length-delimited
-        if tag >= 1 << 14:
-            continue  # a three-byte tag: the general path takes it
-        key = tag if tag < 0x80 else (tag & 0x7F) | 0x80 | (tag >> 7) << 8
-        parsers[key] = case_class.FromString
-    return parsers
+        if tag < 0x80:
+            slots[tag] = (case_class.FromString, 1, 0)
+        elif tag < 1 << 14 and slots[(tag & 0x7F) | 0x80] is None:
+            slots[(tag & 0x7F) | 0x80] = (case_class.FromString, 2, tag >> 7)
+    return tuple(slots)
 
 
-_PARSERS: Final = _notification_parsers()
+_FAST_PATH_SLOTS: Final = _fast_path_slots()
 
 
 def decode_server_message(data: bytes) -> tuple[str | None, Any]:
@@ -162,13 +164,9 @@ def decode_fast(data: bytes) -> Notification | None:
     # (several fields, unknown fields, handshake cases, payloads of 16 KiB or more, non-bytes
     # input) takes the general path.
     try:
-        first = data[0]
-        if first < 0x80:
-            parse = _PARSERS[first]
-            start = 1
-        else:
-            parse = _PARSERS[first | data[1] << 8]
-            start = 2
+        parse, start, second = _FAST_PATH_SLOTS[data[0]]  # type: ignore[misc]  # None: general
+        if start == 2 and data[1] != second:
+            return None
         length = data[start]
         if length < 0x80:
             start += 1
