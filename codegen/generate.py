@@ -126,6 +126,7 @@ def generate_openapi_client(work: Path, spec_dir: Path = SPEC) -> Path:
         cwd=work,
     )
     keep_only_the_models(output)
+    keep_only_the_used_types(output)
     convert_enum_options(output)
     load_models_on_first_use(output)
     _run_post_hooks(output)
@@ -173,6 +174,55 @@ def keep_only_the_models(package: Path) -> None:
                 names = [node.module] if node.module else [a.name for a in node.names]
                 if any(n.split(".")[0] in dropped for n in names):
                     raise RuntimeError(f"{module.name} imports the dropped HTTP layer")
+
+
+def _defined_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
+
+
+def keep_only_the_used_types(package: Path) -> None:
+    """Cut ``types.py`` down to what the models import from it (``Unset``, ``UNSET``).
+
+    The rest of it (``File``, ``Response``, the multipart aliases) served the dropped HTTP
+    layer. Definitions the kept ones name stay too; unused imports go with the formatting
+    hooks that run next (ruff's F401 fix).
+    """
+    module = package / "types.py"
+    source = module.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    wanted = {
+        alias.name
+        for path in sorted(package.rglob("*.py"))
+        if path != module
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "types" and node.level
+        for alias in node.names
+    }
+    definitions = {name: node for node in tree.body for name in _defined_names(node)}
+    if not wanted or not wanted <= definitions.keys():
+        raise RuntimeError(f"types.py: unexpected generated layout, revisit {__file__}")
+    keep = set(wanted)
+    while True:  # and whatever the kept definitions name
+        named = {
+            n.id
+            for name in keep
+            for n in ast.walk(definitions[name])
+            if isinstance(n, ast.Name) and n.id in definitions and n.id != "__all__"
+        }
+        if named <= keep:
+            break
+        keep |= named
+    kept = []
+    for node in tree.body:
+        names = _defined_names(node)
+        if names == {"__all__"}:
+            kept.append(f"__all__ = {sorted(wanted)!r}\n")
+        elif isinstance(node, ast.Import | ast.ImportFrom) or names & keep or not names:
+            kept.append(ast.get_source_segment(source, node) or "")
+    module.write_text("\n\n".join(kept) + "\n", encoding="utf-8")
 
 
 MODELS_INIT_TAIL = CODEGEN / "templates" / "models_init_tail.py.in"

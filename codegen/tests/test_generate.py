@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -94,6 +95,10 @@ def test_only_the_models_ship_and_they_load_one_by_one(tmp_path: Path) -> None:
         "types.py",
     ]
     assert client.joinpath("__init__.py").read_text() == generate.PACKAGE_DOCSTRING
+    types = ast.parse((client / "types.py").read_text())
+    defined = {n.name for n in types.body if isinstance(n, ast.ClassDef)}
+    assert defined == {"Unset"}  # File and Response served the dropped HTTP layer
+    assert "UNSET: Unset = Unset()" in ast.unparse(types)
     init = (client / "models" / "__init__.py").read_text()
     assert "if TYPE_CHECKING:\n    from .add_component_body import AddComponentBody\n" in init
     assert '    "AddComponentBody": "add_component_body",\n' in init
