@@ -1,13 +1,17 @@
-"""Start-up: ``import jellyfish`` and ``jellyfish --help``, each in a fresh interpreter.
+"""Start-up: ``import jellyfish``, the imports users write, ``jellyfish --help``.
 
 What a user waits for before their program (or the command) does anything. Every
 measurement is the wall time of a new process, minus that of ``python -c pass`` on the
 same interpreter ("net"), the median of interleaved runs (the processes alternate, so
 machine load hits all sides alike). Rows are rates (1 / net seconds) so that higher is
-better, like every other row; the notes give the milliseconds.
+better, like every other row; the notes give the milliseconds and the share of 0.4.0's time.
 
 * ``import jellyfish`` vs 0.4.0's (``.nox/legacy-040``, built as bench_legacy.py does):
   target >= 2.0x, i.e. at most half of 0.4.0's import time.
+* ``from jellyfish import RoomApi`` / ``Notifier`` / ``receive_binary``, each alone, vs
+  0.4.0's ``import jellyfish``: target >= 2.5x, i.e. at most 0.4 of its time; all three in
+  one line: target >= 1.67x (at most 0.6 of its time). The same line on 0.4.0 is shown too
+  (no target).
 * ``import jellyfish`` vs the floor of a client built on the same libraries, eagerly:
   ``import google.protobuf.message, httpx, websocket``. No target (informational).
 * ``jellyfish --help`` (the console script) vs the bare interpreter start-up, gross wall
@@ -28,6 +32,15 @@ from _harness import Result
 from bench_legacy import _clean_env, ensure_venv
 
 IMPORT_OURS = "import jellyfish"
+# What users write, each measured against 0.4.0's `import jellyfish` (issue 17.5): the time
+# ratio each must stay under.
+USER_IMPORTS = {
+    "from jellyfish import RoomApi": 0.4,
+    "from jellyfish import Notifier": 0.4,
+    "from jellyfish import receive_binary": 0.4,
+    "from jellyfish import RoomApi, Notifier, receive_binary": 0.6,
+}
+THREE_NAMES = "from jellyfish import RoomApi, Notifier, receive_binary"
 IMPORT_FLOOR = "import google.protobuf.message, httpx, websocket"
 COMMAND = Path(sys.executable).with_name("jellyfish")
 
@@ -65,24 +78,29 @@ def run(quick: bool) -> list[Result]:
         "ours": [here, "-c", IMPORT_OURS],
         "floor": [here, "-c", IMPORT_FLOOR],
         "help": [str(COMMAND), "--help"],
+        **{line: [here, "-c", line] for line in USER_IMPORTS},
     }
     legacy_note = ""
     try:
         legacy_python = str(ensure_venv())
         commands["legacy pass"] = [legacy_python, "-c", "pass"]
         commands["legacy"] = [legacy_python, "-c", IMPORT_OURS]
+        commands["legacy three names"] = [legacy_python, "-c", THREE_NAMES]
     except RuntimeError as error:
         legacy_note = f"0.4.0 not measured: {error}"
         print(f"  {legacy_note}", file=sys.stderr, flush=True)
     median = _medians(commands, env, runs)
 
-    ours = median["ours"] - median["pass"]
-    floor = median["floor"] - median["pass"]
-    legacy = median["legacy"] - median["legacy pass"] if "legacy" in median else None
+    def net(name: str) -> float:
+        return median[name] - median["legacy pass" if name.startswith("legacy") else "pass"]
+
+    ours = net("ours")
+    floor = net("floor")
+    legacy = net("legacy") if "legacy" in median else None
     ms = 1000.0
     if legacy is not None:
         legacy_note = f"net {ours * ms:.0f} ms vs 0.4.0 {legacy * ms:.0f} ms (median of {runs})"
-    return [
+    results = [
         Result(
             "startup: import jellyfish vs 0.4.0",
             _rate(ours),
@@ -92,6 +110,43 @@ def run(quick: bool) -> list[Result]:
             target=2.0,
             notes=legacy_note,
         ),
+    ]
+    for line, share in USER_IMPORTS.items():
+        mine = net(line)
+        note = (
+            legacy_note
+            if legacy is None
+            else (
+                f"net {mine * ms:.0f} ms = {mine / legacy:.2f} of 0.4.0's {legacy * ms:.0f} ms "
+                f"(target <= {share})"
+            )
+        )
+        results.append(
+            Result(
+                f"startup: {line.removeprefix('from jellyfish ')}",
+                _rate(mine),
+                "imports/s",
+                raw=None if legacy is None else _rate(legacy),
+                raw_name="0.4.0 import jellyfish",
+                target=round(1 / share, 2),
+                notes=note,
+            )
+        )
+    if legacy is not None:
+        same_line = net("legacy three names")
+        mine = net(THREE_NAMES)
+        results.append(
+            Result(
+                "startup: import RoomApi, Notifier, receive_binary vs 0.4.0 same line",
+                _rate(mine),
+                "imports/s",
+                raw=_rate(same_line),
+                raw_name="0.4.0, same line",
+                notes=f"net {mine * ms:.0f} ms vs 0.4.0 {same_line * ms:.0f} ms",
+            )
+        )
+    return [
+        *results,
         Result(
             "startup: import jellyfish vs floor",
             _rate(ours),
