@@ -239,7 +239,7 @@ def decode_metadata(
     ``Track`` or a ``Track*`` notification the track's metadata.
 
     Raises:
-        DecodeError: the string is not JSON.
+        DecodeError: the string is not JSON (or is nested too deeply).
         TypeError: ``event`` carries no metadata.
     """
     if not isinstance(event, _METADATA_TYPES):
@@ -258,7 +258,8 @@ def decode_metrics(report: ServerMessage.MetricsReport) -> dict[str, Any]:
     ``"endpoint_id=<peer id>"`` below it).
 
     Raises:
-        DecodeError: the report is not a JSON object.
+        DecodeError: the report is not a JSON object (or is nested too deeply).
+        TypeError: ``report`` is not a ``MetricsReport``.
     """
     if not isinstance(report, ServerMessage.MetricsReport):
         raise TypeError(f"{type(report).__name__} is not a MetricsReport")
