@@ -92,6 +92,7 @@ def test_notifier_loads_no_http_library_and_no_websocket_client() -> None:
     assert _under(loaded, "jellyfish.api") == []
     assert _under(loaded, "jellyfish._openapi_client") == []
     assert "jellyfish._notifications._blocking" not in loaded
+    assert "ssl" not in loaded  # about 10 ms; loaded when a TLS connection is made
 
 
 def test_blocking_notifier_loads_no_http_library_or_anyio_notifier() -> None:
