@@ -17,6 +17,7 @@ from jellyfish.events import (
     UnknownNotification,
     decode_metadata,
     decode_metrics,
+    decode_notification,
 )
 
 BODY = S(room_created=S.RoomCreated(room_id="7ed98fd9")).SerializeToString()
@@ -146,3 +147,15 @@ def test_receive_json_and_receive_binary_never_raise_anything_else(value: object
     for decode in (receive_json, receive_binary):
         with contextlib.suppress(DecodeError):
             decode(value)  # type: ignore[operator]
+
+
+def test_a_deeply_nested_non_bytes_body_is_described_without_recursing() -> None:
+    nested: list[object] = []
+    for _ in range(100_000):
+        nested = [nested]
+    for decode in (receive_binary, receive_json, decode_notification):
+        with pytest.raises(DecodeError) as raised:
+            decode(nested)  # type: ignore[operator]
+        assert raised.value.data.startswith(b"[[[")
+    with pytest.raises(DecodeError, match="must be bytes, got list"):
+        receive_webhook(nested, "application/json")  # type: ignore[arg-type]

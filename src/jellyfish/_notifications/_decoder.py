@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import reprlib
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
@@ -35,6 +36,7 @@ __all__ = [
     "decode_metrics",
     "decode_notification",
     "decode_server_message",
+    "offending_bytes",
 ]
 
 
@@ -144,7 +146,9 @@ def decode_server_message(data: bytes) -> tuple[str | None, Any]:
     try:
         message = _from_string(data)
     except (_ProtobufDecodeError, TypeError, ValueError, RecursionError) as error:
-        raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
+        raise DecodeError(
+            f"not a Jellyfish ServerMessage: {error}", offending_bytes(data)
+        ) from None
     case = message.WhichOneof("content")
     if case is None:
         return None, UnknownNotification(data)
@@ -187,7 +191,9 @@ def decode_general(data: bytes) -> Notification:
     """:func:`decode_notification` for what :func:`decode_fast` does not take."""
     case, notification = decode_server_message(data)
     if case in HANDSHAKE_CASES:
-        raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
+        raise DecodeError(
+            f"a {case!r} handshake message is not a notification", offending_bytes(data)
+        )
     result: Notification = notification
     return result
 
@@ -210,10 +216,17 @@ def decode_notification(data: bytes) -> Notification:
     return notification
 
 
-def _as_bytes(data: object) -> bytes:
+def offending_bytes(data: object) -> bytes:
+    """What a :class:`DecodeError` keeps of ``data``: its first KiB as bytes.
+
+    Text is encoded; anything else is described by a bounded repr (``reprlib``: no
+    recursion into deeply nested containers, no exception from a broken ``__repr__``).
+    """
     if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data[:1024])  # all that DecodeError keeps
-    return repr(data).encode()
+        return bytes(data)[:1024]
+    if isinstance(data, str):
+        return data[:1024].encode("utf-8", "replace")
+    return reprlib.repr(data).encode("utf-8", "replace")
 
 
 _METADATA_TYPES = (

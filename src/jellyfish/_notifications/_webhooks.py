@@ -18,6 +18,7 @@ from jellyfish._notifications._decoder import (
     decode_fast,
     decode_general,
     decode_notification,
+    offending_bytes,
 )
 from jellyfish.errors import DecodeError
 
@@ -53,7 +54,7 @@ def _require_bytes(body: object) -> None:
         raise DecodeError(
             f"a webhook body must be bytes, got {type(body).__name__} "
             "(pass request.get_data() / await request.body())",
-            repr(body).encode(),
+            offending_bytes(body),
         )
 
 
@@ -73,14 +74,19 @@ def receive_json(json_body: Mapping[str, Any] | str | bytes) -> Notification:
         try:
             body = json.loads(body)
         except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
-            raise DecodeError(f"webhook body is not JSON: {error}", _raw(json_body)) from None
+            raise DecodeError(
+                f"webhook body is not JSON: {error}", offending_bytes(json_body)
+            ) from None
     if not isinstance(body, Mapping):
         raise DecodeError(
-            'a v0.3 JSON webhook body is an object {"notification": "..."}', _raw(json_body)
+            'a v0.3 JSON webhook body is an object {"notification": "..."}',
+            offending_bytes(json_body),
         )
     notification = body.get("notification")
     if not isinstance(notification, str):
-        raise DecodeError('the JSON webhook body has no "notification" string', _raw(json_body))
+        raise DecodeError(
+            'the JSON webhook body has no "notification" string', offending_bytes(json_body)
+        )
     try:
         data = notification.encode("utf-8")
     except UnicodeEncodeError as error:
@@ -111,7 +117,7 @@ def receive_webhook(body: bytes, content_type: str | bytes | None) -> Notificati
         raise DecodeError(
             "content_type must be the Content-Type header as str or bytes, "
             f"got {type(content_type).__name__}",
-            _raw(body),
+            offending_bytes(body),
         )
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type in _PROTOBUF_TYPES:
@@ -122,13 +128,5 @@ def receive_webhook(body: bytes, content_type: str | bytes | None) -> Notificati
     raise DecodeError(
         f"unsupported webhook Content-Type {content_type!r}: Jellyfish sends "
         "'application/x-protobuf' (0.4+) or 'application/json' (0.3)",
-        _raw(body),
+        offending_bytes(body),
     )
-
-
-def _raw(value: object) -> bytes:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value[:1024])  # all that DecodeError keeps
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace")
-    return repr(value).encode()
