@@ -6,9 +6,11 @@ temporary folder and fails when the committed code differs (the drift check).
 
 Outputs, never edited by hand:
 
-* ``src/jellyfish/_openapi_client/``: openapi-python-client, from ``spec/openapi.yaml``
-  with the corrections of ``codegen/spec_corrections.yaml`` applied, keeping the field
-  names of jellyfish-server-sdk 0.4.0 (``type``, not ``type_``);
+* ``src/jellyfish/_openapi_client/``: the models of openapi-python-client, from
+  ``spec/openapi.yaml`` with the corrections of ``codegen/spec_corrections.yaml`` applied,
+  keeping the field names of jellyfish-server-sdk 0.4.0 (``type``, not ``type_``), every
+  enum-typed field taking its enum or the enum's string values; the generated HTTP layer
+  (``api/``, ``client.py``, ``errors.py``) is dropped: ``jellyfish.api`` sends the requests;
 * ``src/jellyfish/events/_protos/jellyfish/*_pb2.py`` and ``.pyi``: grpcio-tools'
   protoc, from ``spec/protos/jellyfish/*.proto``; the notification stub gains what
   ``jellyfish.events`` installs at runtime (``codegen/events_surface.py``);
@@ -19,6 +21,7 @@ Outputs, never edited by hand:
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import difflib
 import filecmp
@@ -27,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +125,274 @@ def generate_openapi_client(work: Path, spec_dir: Path = SPEC) -> Path:
         check=True,
         cwd=work,
     )
+    keep_only_the_models(output)
+    keep_only_the_used_types(output)
+    convert_enum_options(output)
+    load_models_on_first_use(output)
+    _run_post_hooks(output)
     keep_the_builtin_type_in_annotations(output)
     return output
+
+
+def _run_post_hooks(package: Path) -> None:
+    """The formatting openapi-python-client applies (openapi-config.yaml), after our edits."""
+    config = yaml.safe_load((CODEGEN / "openapi-config.yaml").read_text(encoding="utf-8"))
+    for hook in config["post_hooks"]:  # as the generator runs them: a shell, in the package
+        subprocess.run(hook, shell=True, check=True, cwd=package)
+
+
+# What openapi-python-client generates besides the models: an httpx client per endpoint.
+# jellyfish.api sends its requests itself, so this code would only ship, never run.
+HTTP_LAYER = ("api", "client.py", "errors.py")
+PACKAGE_DOCSTRING = (
+    '"""Models of the Jellyfish REST API, generated from spec/openapi.yaml '
+    '(codegen/generate.py)."""\n'
+)
+
+
+def keep_only_the_models(package: Path) -> None:
+    """Drop the generated HTTP layer (``HTTP_LAYER``), keeping ``models/`` and ``types.py``.
+
+    The package's ``__init__`` imported ``client.py`` (and through it httpx and every
+    model); it becomes a docstring. Fails when the generator's layout changed: a part of
+    ``HTTP_LAYER`` is missing, or what remains imports it.
+    """
+    for name in HTTP_LAYER:
+        path = package / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.is_file():
+            path.unlink()
+        else:
+            raise RuntimeError(f"openapi-python-client made no {name}: revisit {__file__}")
+    (package / "__init__.py").write_text(PACKAGE_DOCSTRING, encoding="utf-8")
+    dropped = {name.removesuffix(".py") for name in HTTP_LAYER}
+    for module in sorted(package.rglob("*.py")):
+        depth = len(module.relative_to(package).parts) - 1  # 0: the package's own modules
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == depth + 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                if any(n.split(".")[0] in dropped for n in names):
+                    raise RuntimeError(f"{module.name} imports the dropped HTTP layer")
+
+
+def _defined_names(node: ast.stmt) -> set[str]:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef):
+        return {node.name}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
+
+
+def keep_only_the_used_types(package: Path) -> None:
+    """Cut ``types.py`` down to what the models import from it (``Unset``, ``UNSET``).
+
+    The rest of it (``File``, ``Response``, the multipart aliases) served the dropped HTTP
+    layer. Definitions the kept ones name stay too; unused imports go with the formatting
+    hooks that run next (ruff's F401 fix).
+    """
+    module = package / "types.py"
+    source = module.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    wanted = {
+        alias.name
+        for path in sorted(package.rglob("*.py"))
+        if path != module
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "types" and node.level
+        for alias in node.names
+    }
+    definitions = {name: node for node in tree.body for name in _defined_names(node)}
+    if not wanted or not wanted <= definitions.keys():
+        raise RuntimeError(f"types.py: unexpected generated layout, revisit {__file__}")
+    keep = set(wanted)
+    while True:  # and whatever the kept definitions name
+        named = {
+            n.id
+            for name in keep
+            for n in ast.walk(definitions[name])
+            if isinstance(n, ast.Name) and n.id in definitions and n.id != "__all__"
+        }
+        if named <= keep:
+            break
+        keep |= named
+    kept = []
+    for node in tree.body:
+        names = _defined_names(node)
+        if names == {"__all__"}:
+            kept.append(f"__all__ = {sorted(wanted)!r}\n")
+        elif isinstance(node, ast.Import | ast.ImportFrom) or names & keep or not names:
+            kept.append(ast.get_source_segment(source, node) or "")
+    module.write_text("\n\n".join(kept) + "\n", encoding="utf-8")
+
+
+MODELS_INIT_TAIL = CODEGEN / "templates" / "models_init_tail.py.in"
+
+
+def load_models_on_first_use(package: Path) -> None:
+    """Make ``models/__init__`` import each model when it is first used, not all at once.
+
+    The generator's ``__init__`` imports every model module, and each builds an attrs class
+    (about a millisecond apiece). The rewritten one keeps the imports for type checkers
+    (under ``TYPE_CHECKING``), the same ``__all__``, and maps each name to its module for a
+    PEP 562 ``__getattr__`` (``templates/models_init_tail.py.in``).
+    """
+    init = package / "models" / "__init__.py"
+    source = init.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    docstring, imports, exported = None, [], None
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and not imports:
+            docstring = ast.get_source_segment(source, node)
+        elif isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            imports.append(node)
+        elif isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
+            exported = ast.get_source_segment(source, node)
+        else:
+            raise RuntimeError(f"models/__init__.py: unexpected {ast.unparse(node)!r}")
+    modules = {alias.asname or alias.name: node.module for node in imports for alias in node.names}
+    if (
+        not imports
+        or exported is None
+        or set(ast.literal_eval(exported.split("=", 1)[1])) != set(modules)
+    ):
+        raise RuntimeError(f"models/__init__.py: unexpected generated layout, revisit {__file__}")
+    table = "".join(f'    "{name}": "{module}",\n' for name, module in modules.items())
+    type_checking = "".join(
+        textwrap.indent(f"{ast.get_source_segment(source, node)}\n", "    ") for node in imports
+    )
+    init.write_text(
+        f"{docstring}\n\nimport importlib\nfrom typing import TYPE_CHECKING\n\n"
+        f"if TYPE_CHECKING:\n{type_checking}\n_MODULES = {{\n{table}}}\n\n{exported}\n\n\n"
+        + MODELS_INIT_TAIL.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+
+
+ENUM_OPTIONS_TEMPLATE = CODEGEN / "templates" / "enum_options.py"
+
+
+def _string_enums(models: Path) -> dict[str, list[str]]:
+    """Each generated ``class X(str, Enum)`` of ``models/``, with its values in order."""
+    enums: dict[str, list[str]] = {}
+    for module in sorted(models.glob("*.py")):
+        for node in ast.parse(module.read_text(encoding="utf-8")).body:
+            bases = (
+                [ast.unparse(base) for base in node.bases] if isinstance(node, ast.ClassDef) else []
+            )
+            if isinstance(node, ast.ClassDef) and bases == ["str", "Enum"]:
+                enums[node.name] = [
+                    item.value.value
+                    for item in node.body
+                    if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant)
+                ]
+    return enums
+
+
+def _union_members(annotation: ast.expr) -> list[ast.expr]:
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _union_members(annotation.left) + _union_members(annotation.right)
+    return [annotation]
+
+
+def convert_enum_options(package: Path) -> list[Path]:
+    """Let every enum-typed field of every model take its enum or one of the enum's values.
+
+    openapi-python-client types such a field as the enum (``subscribe_mode:
+    ComponentOptionsHLSSubscribeMode | Unset``) and stores whatever it is given, so a
+    string fails later, inside ``to_dict``, with ``AttributeError``. Each field gets an
+    attrs converter (run at construction and on assignment): the enum's member for a
+    member or its value (``"manual"``), ``None``/``UNSET`` where the field allows them,
+    and ``ValueError``/``TypeError`` naming the allowed values for anything else
+    (``templates/enum_options.py``). Its parameter type, ``Enum | Literal[<values>] | ...``,
+    is what type checkers accept in ``__init__``. Returns the rewritten modules; fails on a
+    field layout it does not know.
+    """
+    models = package / "models"
+    enums = _string_enums(models)
+    shutil.copyfile(ENUM_OPTIONS_TEMPLATE, package / ENUM_OPTIONS_TEMPLATE.name)
+    rewritten = []
+    for module in sorted(models.glob("*.py")):
+        source = module.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        lines = source.splitlines(keepends=True)
+        imported = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom)
+            for alias in node.names
+        }
+        edits: list[tuple[int, int, str]] = []  # (first line, end line, replacement), 0-based
+        for cls in tree.body:
+            if not isinstance(cls, ast.ClassDef) or cls.name in enums:
+                continue
+            converters = []
+            for statement in cls.body:
+                if not isinstance(statement, ast.AnnAssign):
+                    continue
+                used = {n.id for n in ast.walk(statement.annotation) if isinstance(n, ast.Name)}
+                enum_names = sorted(used & enums.keys())
+                if not enum_names:
+                    continue
+                field = ast.unparse(statement.target)
+                members = [ast.unparse(m) for m in _union_members(statement.annotation)]
+                if (
+                    len(enum_names) != 1
+                    or not set(members) <= {enum_names[0], "None", "Unset"}
+                    or enum_names[0] not in imported
+                    or (
+                        statement.value is not None
+                        and "_attrs_field" in ast.unparse(statement.value)
+                    )
+                ):
+                    raise RuntimeError(
+                        f"{module.name}: {cls.name}.{field} has an enum layout "
+                        f"{ast.unparse(statement.annotation)!r} unknown to {__file__}"
+                    )
+                (enum,) = enum_names
+                literal = "Literal[" + ", ".join(f'"{v}"' for v in enums[enum]) + "]"
+                accepted = " | ".join(f"{m} | {literal}" if m == enum else m for m in members)
+                returned = ast.unparse(statement.annotation)
+                passed_through = [
+                    {"None": "value is None", "Unset": "isinstance(value, Unset)"}[m]
+                    for m in members
+                    if m != enum
+                ]
+                body = ""
+                if passed_through:
+                    body = f"    if {' or '.join(passed_through)}:\n        return value\n"
+                converters.append(
+                    f"def _convert_{field}(value: {accepted}) -> {returned}:\n"
+                    f"{body}    return enum_option({enum}, value, {field!r})\n\n\n"
+                )
+                default = (
+                    ""
+                    if statement.value is None
+                    else f"default={ast.get_source_segment(source, statement.value)}, "
+                )
+                edits.append(
+                    (
+                        statement.lineno - 1,
+                        statement.end_lineno or statement.lineno,
+                        f"    {field}: {returned} = _attrs_field("
+                        f"{default}converter=_convert_{field})\n",
+                    )
+                )
+            if converters:
+                first = (
+                    min(d.lineno for d in cls.decorator_list) if cls.decorator_list else cls.lineno
+                )
+                edits.append((first - 1, first - 1, "".join(converters)))
+        if not edits:
+            continue
+        for start, end, text in sorted(edits, reverse=True):
+            lines[start:end] = [text]
+        imports = "from typing import Literal\n\nfrom ..enum_options import enum_option\n"
+        text = "".join(lines)
+        if not text.startswith(FUTURE_IMPORT):
+            raise RuntimeError(f"{module.name}: unexpected generated layout, revisit {__file__}")
+        module.write_text(text.replace(FUTURE_IMPORT, FUTURE_IMPORT + imports, 1), encoding="utf-8")
+        rewritten.append(module)
+    return rewritten
 
 
 FUTURE_IMPORT = "from __future__ import annotations\n\n"

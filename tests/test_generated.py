@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
+import inspect
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -283,3 +286,154 @@ def test_a_0_4_0_expected_peer_compares_equal_to_a_parsed_one() -> None:
     assert expected.type == "webrtc"
     assert expected.tracks[0].type == models.TrackType.VIDEO
     assert expected.to_dict() == PEER
+
+
+# -- enum-typed fields: the enum, or one of its string values; nothing else ------------------
+
+
+def _model_classes() -> list[type[Any]]:
+    return [c for c in (getattr(models, n) for n in models.__all__) if attrs.has(c)]
+
+
+def _enum_classes() -> dict[str, type[enum.Enum]]:
+    found = {n: getattr(models, n) for n in models.__all__}
+    return {n: c for n, c in found.items() if isinstance(c, type) and issubclass(c, enum.Enum)}
+
+
+def _union(annotation: str) -> list[str]:
+    return [part.strip() for part in annotation.split("|")]
+
+
+ENUM_FIELDS = [
+    (model, field.name, _enum_classes()[name])
+    for model in _model_classes()
+    for field in attrs.fields(model)
+    for name in _union(str(field.type))
+    if name in _enum_classes()
+]
+
+
+def test_the_enum_fields_are_found_in_the_models() -> None:
+    assert len({enum_class for *_, enum_class in ENUM_FIELDS}) == len(_enum_classes()) >= 8
+    assert (
+        models.ComponentOptionsHLS,
+        "subscribe_mode",
+        models.ComponentOptionsHLSSubscribeMode,
+    ) in (ENUM_FIELDS)
+    assert (models.RoomConfig, "video_codec", models.RoomConfigVideoCodec) in ENUM_FIELDS
+
+
+def _sample(annotation: str) -> Any:
+    """A valid value for a field of this annotation (its first member that is not None/Unset)."""
+    first = next(part for part in _union(annotation) if part not in ("None", "Unset"))
+    enums = _enum_classes()
+    if first in enums:
+        return next(iter(enums[first]))
+    if first.startswith(("list[", "dict[")):
+        return [] if first.startswith("list[") else {}
+    if hasattr(models, first):
+        return _instance(getattr(models, first))
+    return {"str": "x", "int": 1, "float": 1.0, "bool": True, "Any": None}[first]
+
+
+def _instance(model: type[Any], **values: Any) -> Any:
+    required = {
+        f.name: _sample(str(f.type))
+        for f in attrs.fields(model)
+        if f.init and f.default is attrs.NOTHING and f.name not in values
+    }
+    return model(**required, **values)
+
+
+def _id(value: Any) -> str:
+    return getattr(value, "__name__", str(value))
+
+
+@pytest.mark.parametrize(("model", "field", "enum_class"), ENUM_FIELDS, ids=_id)
+def test_an_enum_field_takes_its_members_and_their_string_values(
+    model: type[Any], field: str, enum_class: type[enum.Enum]
+) -> None:
+    for member in enum_class:
+        by_member = _instance(model, **{field: member})
+        by_value = _instance(model, **{field: member.value})
+        assert getattr(by_value, field) is member
+        assert repr(by_value) == repr(by_member)
+        assert by_value.to_dict() == by_member.to_dict()
+        assert member.value in by_value.to_dict().values()
+        assert model.from_dict(by_value.to_dict()) == by_member
+        assigned = _instance(model)
+        setattr(assigned, field, member.value)  # attrs runs the conversion on assignment too
+        assert getattr(assigned, field) is member
+
+
+def _nullable(model: type[Any], field: str) -> bool:
+    return "None" in _union(str(attrs.fields_dict(model)[field].type))
+
+
+@pytest.mark.parametrize(("model", "field", "enum_class"), ENUM_FIELDS, ids=_id)
+def test_an_enum_field_refuses_anything_else_naming_the_allowed_values(
+    model: type[Any], field: str, enum_class: type[enum.Enum]
+) -> None:
+    allowed = [repr(member.value) for member in enum_class]
+    wrong_strings = ["no-such-value", " " + str(next(iter(enum_class)).value)]
+    wrong_strings += [m.name for m in enum_class if m.name != m.value]  # names are not values
+    wrong_types: list[Any] = [3, b"x", object(), *([] if _nullable(model, field) else [None])]
+    for wrong, error in [(v, ValueError) for v in wrong_strings] + [
+        (v, TypeError) for v in wrong_types
+    ]:
+        with pytest.raises(error) as raised:
+            _instance(model, **{field: wrong})
+        message = str(raised.value)
+        assert message.startswith(f"{field} must be ")
+        assert all(value in message for value in allowed), message
+        assert repr(wrong) in message
+        instance = _instance(model)
+        with pytest.raises(error):
+            setattr(instance, field, wrong)
+    if _nullable(model, field):
+        assert getattr(_instance(model, **{field: None}), field) is None
+
+
+def test_the_issue_examples() -> None:
+    hls = models.ComponentOptionsHLS(subscribe_mode="manual")
+    assert hls.subscribe_mode is models.ComponentOptionsHLSSubscribeMode.MANUAL
+    assert hls.to_dict()["subscribeMode"] == "manual"
+    with pytest.raises(ValueError, match=r"^video_codec must be 'h264' or 'vp8' \(or a "):
+        models.RoomConfig(video_codec="h265")
+    assert models.RoomConfig(video_codec="vp8").to_dict() == {"videoCodec": "vp8"}
+    assert repr(models.ComponentOptionsHLS()) == repr(
+        models.ComponentOptionsHLS(subscribe_mode=models.ComponentOptionsHLSSubscribeMode.AUTO)
+    )
+
+
+def test_the_conversion_leaves_no_trace_on_the_classes() -> None:
+    for model in _model_classes():
+        assert not [name for name in vars(model) if "convert" in name or "enum_option" in name]
+    signature = inspect.signature(models.ComponentOptionsHLS)
+    annotation = str(signature.parameters["subscribe_mode"].annotation)
+    assert annotation == "ComponentOptionsHLSSubscribeMode | Literal['auto', 'manual'] | Unset"
+
+
+USER_CODE = """
+from jellyfish import ComponentOptionsHLS, ComponentOptionsHLSSubscribeMode, RoomConfig
+
+ComponentOptionsHLS(subscribe_mode="manual")
+ComponentOptionsHLS(subscribe_mode=ComponentOptionsHLSSubscribeMode.AUTO)
+RoomConfig(video_codec="h264")
+RoomConfig(video_codec=None)
+ComponentOptionsHLS(subscribe_mode="bogus")  # line 8
+RoomConfig(video_codec="h265")  # line 9
+"""
+
+
+def test_type_checkers_accept_the_string_values_and_only_them(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api", reason="mypy is in the test dependency group")
+    script = tmp_path / "user.py"
+    script.write_text(USER_CODE)
+    stdout, stderr, status = api.run(
+        ["--strict", "--python-version", "3.10", "--no-incremental", str(script)]
+    )
+    assert status == 1, stdout + stderr
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["8", "9"], stdout + stderr
+    assert "Literal['auto', 'manual']" in errors[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -83,6 +84,76 @@ def test_changing_a_field_in_spec_changes_the_generated_code(tmp_path: Path) -> 
     stub = (protos / "jellyfish" / "server_notifications_pb2.pyi").read_text()
     assert "cause: str" in stub
     assert "reason: str" not in stub
+
+
+def test_only_the_models_ship_and_they_load_one_by_one(tmp_path: Path) -> None:
+    client = generate.generate_openapi_client(tmp_path / "rest")
+    assert sorted(p.name for p in client.iterdir()) == [
+        "__init__.py",
+        "enum_options.py",
+        "models",
+        "types.py",
+    ]
+    assert client.joinpath("__init__.py").read_text() == generate.PACKAGE_DOCSTRING
+    types = ast.parse((client / "types.py").read_text())
+    defined = {n.name for n in types.body if isinstance(n, ast.ClassDef)}
+    assert defined == {"Unset"}  # File and Response served the dropped HTTP layer
+    assert "UNSET: Unset = Unset()" in ast.unparse(types)
+    init = (client / "models" / "__init__.py").read_text()
+    assert "if TYPE_CHECKING:\n    from .add_component_body import AddComponentBody\n" in init
+    assert '    "AddComponentBody": "add_component_body",\n' in init
+    assert "def __getattr__(name: str) -> object:" in init
+
+
+def test_dropping_the_http_layer_fails_on_another_layout(tmp_path: Path) -> None:
+    package = tmp_path / "_openapi_client"
+    (package / "models").mkdir(parents=True)
+    (package / "api").mkdir()
+    (package / "client.py").write_text("")
+    with pytest.raises(RuntimeError, match=r"made no errors\.py"):
+        generate.keep_only_the_models(package)
+    (package / "api").mkdir()
+    (package / "client.py").write_text("")
+    (package / "errors.py").write_text("")
+    (package / "models" / "room.py").write_text("from ..client import Client\n")
+    with pytest.raises(RuntimeError, match=r"room\.py imports the dropped HTTP layer"):
+        generate.keep_only_the_models(package)
+
+
+def test_a_new_enum_field_in_spec_gets_its_conversion(tmp_path: Path) -> None:
+    spec_dir = tmp_path / "spec"
+    shutil.copytree(generate.SPEC, spec_dir)
+    openapi = (spec_dir / "openapi.yaml").read_text()
+    region = (
+        "        region:\n          description: Where the room runs\n"
+        "          enum:\n            - eu\n            - us\n          type: string\n"
+    )
+    anchor = "        roomId:\n          description: Custom id"
+    assert openapi.count(anchor) == 1
+    (spec_dir / "openapi.yaml").write_text(openapi.replace(anchor, region + anchor))
+
+    client = generate.generate_openapi_client(tmp_path / "rest", spec_dir)
+    room_config = (client / "models" / "room_config.py").read_text()
+    assert (
+        "def _convert_region(\n"
+        '    value: RoomConfigRegion | Literal["eu", "us"] | Unset,\n'
+        ") -> RoomConfigRegion | Unset:\n"
+    ) in room_config
+    assert "region: RoomConfigRegion | Unset = _attrs_field(" in room_config
+
+
+def test_an_enum_field_of_an_unknown_layout_is_refused(tmp_path: Path) -> None:
+    models = tmp_path / "_openapi_client" / "models"
+    models.mkdir(parents=True)
+    (models / "mood.py").write_text(
+        'from enum import Enum\n\n\nclass Mood(str, Enum):\n    HAPPY = "happy"\n'
+    )
+    (models / "room.py").write_text(
+        "from __future__ import annotations\n\nfrom ..models.mood import Mood\n\n\n"
+        "class Room:\n    moods: list[Mood]\n"
+    )
+    with pytest.raises(RuntimeError, match=r"Room\.moods has an enum layout 'list\[Mood\]'"):
+        generate.convert_enum_options(tmp_path / "_openapi_client")
 
 
 def test_models_keep_the_0_4_0_field_name_type(tmp_path: Path) -> None:

@@ -7,14 +7,16 @@ asyncio or trio.
 
 from __future__ import annotations
 
-import importlib as _importlib
-
+from jellyfish._lazy import lazy_exports as _lazy_exports
 from jellyfish._version import __version__
 
 # Not typing.TYPE_CHECKING: importing typing would be most of this module's import time.
 # Type checkers treat any variable of this name as True.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they load on first use
+    from jellyfish import _notifications as _notifications
+    from jellyfish import _openapi_client as _openapi_client
+    from jellyfish import api as api
     from jellyfish import errors, events
     from jellyfish._catch_up import ServerState
     from jellyfish._notifications import (
@@ -24,8 +26,10 @@ if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they loa
         ReconnectPolicy,
         Subscription,
         Timeouts,
+        receive_binary,
+        receive_json,
+        receive_webhook,
     )
-    from jellyfish._notifications._webhooks import receive_binary, receive_json, receive_webhook
     from jellyfish._openapi_client.models import (
         ComponentFile,
         ComponentHLS,
@@ -61,8 +65,10 @@ if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they loa
         TrackType,
     )
 
-    # Importable but kept out of `__all__`: generated names 0.4.0 did not export, each with a
-    # clearer public equivalent (SIPCredentials, HealthReport, PeerDetails).
+    # ComponentPropertiesSIPCredentials: a clearer name for a generated one (which stays too:
+    # 0.4.0 exported it). The other three are importable but kept out of `__all__`: generated
+    # names 0.4.0 did not export, each with a clearer public equivalent (SIPCredentials,
+    # HealthReport, PeerDetails).
     from jellyfish._openapi_client.models import (
         ComponentOptionsSIPSIPCredentials as ComponentOptionsSIPSIPCredentials,
     )
@@ -87,7 +93,10 @@ if TYPE_CHECKING:  # type checkers and IDEs see every name; at run time they loa
     )
 
 # Every public name -> the module that defines it (PEP 562: loaded on first access, so
-# `import jellyfish` stays cheap and loads neither httpx nor a WebSocket library).
+# `import jellyfish` stays cheap and loads neither httpx nor a WebSocket library). The
+# subpackages export lazily in turn, so a name loads only the modules it needs. A new export:
+# a line here, the same import under TYPE_CHECKING above, and `__all__` if it is public
+# (tests/cli/test_lazy_import.py checks that the three agree).
 _LAZY_NAMES: dict[str, str] = {
     "BlockingNotifier": "jellyfish._notifications",
     "NO_RECONNECT": "jellyfish._notifications",
@@ -95,9 +104,9 @@ _LAZY_NAMES: dict[str, str] = {
     "ReconnectPolicy": "jellyfish._notifications",
     "Subscription": "jellyfish._notifications",
     "Timeouts": "jellyfish._notifications",
-    "receive_binary": "jellyfish._notifications._webhooks",
-    "receive_json": "jellyfish._notifications._webhooks",
-    "receive_webhook": "jellyfish._notifications._webhooks",
+    "receive_binary": "jellyfish._notifications",
+    "receive_json": "jellyfish._notifications",
+    "receive_webhook": "jellyfish._notifications",
     "Delivery": "jellyfish._routing",
     "Router": "jellyfish._routing",
     "ServerState": "jellyfish._catch_up",
@@ -135,7 +144,9 @@ _LAZY_NAMES: dict[str, str] = {
     "S3Credentials": "jellyfish._openapi_client.models",
     "SIPCredentials": "jellyfish._openapi_client.models",
     "Track": "jellyfish._openapi_client.models",
-    "ComponentPropertiesSIPCredentials": "jellyfish._openapi_client.models",
+    "ComponentPropertiesSIPCredentials": (
+        "jellyfish._openapi_client.models:ComponentPropertiesSIPSIPCredentials"
+    ),
     "TrackType": "jellyfish._openapi_client.models",
     "AsyncRecordingApi": "jellyfish.api",
     "AsyncRoomApi": "jellyfish.api",
@@ -146,6 +157,11 @@ _LAZY_NAMES: dict[str, str] = {
     "RoomApi": "jellyfish.api",
     "errors": "jellyfish.errors",
     "events": "jellyfish.events",
+    # Subpackages that the eager ``import jellyfish`` of earlier versions bound as a side
+    # effect (``jellyfish.api.RoomApi`` worked after a bare ``import jellyfish``).
+    "api": "jellyfish.api",
+    "_notifications": "jellyfish._notifications",
+    "_openapi_client": "jellyfish._openapi_client",
 }
 
 __all__ = [
@@ -206,34 +222,7 @@ __all__ = [
     "receive_webhook",
 ]
 
-
-# Clearer names for generated ones (the generated name stays too: 0.4.0 exported it).
-_ALIASES = {"ComponentPropertiesSIPCredentials": "ComponentPropertiesSIPSIPCredentials"}
-
-# Subpackages that the eager ``import jellyfish`` of earlier versions bound as a side effect
-# (``jellyfish.api.RoomApi`` worked after a bare ``import jellyfish``); still reachable.
-_SUBMODULES = frozenset({"api", "_notifications", "_openapi_client"})
-
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
-
-    def __getattr__(name: str) -> object:
-        module_name = _LAZY_NAMES.get(name)
-        if module_name is None and name in _SUBMODULES:
-            module_name = f"{__name__}.{name}"
-        if module_name is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        module = _importlib.import_module(module_name)
-        value = (
-            module
-            if module_name == f"{__name__}.{name}"
-            else getattr(module, _ALIASES.get(name, name))
-        )
-        globals()[name] = value  # later accesses skip __getattr__
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY_NAMES})
-
+    __getattr__, __dir__ = _lazy_exports(__name__, globals(), _LAZY_NAMES)
 
 del TYPE_CHECKING

@@ -107,14 +107,43 @@ def test_the_lazy_table_the_type_checking_imports_and_all_agree() -> None:
                 assert isinstance(statement, ast.ImportFrom)
                 for alias in statement.names:
                     module = statement.module or ""
-                    is_submodule = module == "jellyfish"
-                    type_checking_imports[alias.asname or alias.name] = (
-                        f"jellyfish.{alias.name}" if is_submodule else module
-                    )
+                    name = alias.asname or alias.name
+                    if module == "jellyfish":  # a subpackage
+                        type_checking_imports[name] = f"jellyfish.{alias.name}"
+                    elif name != alias.name:  # exported under another name
+                        type_checking_imports[name] = f"{module}:{alias.name}"
+                    else:
+                        type_checking_imports[name] = module
     table: dict[str, str] = jellyfish._LAZY_NAMES  # type: ignore[attr-defined]
     assert type_checking_imports == table
     # The table may hold more: generated names kept importable but out of `__all__`.
     assert set(jellyfish.__all__) <= {*table, "__version__"}
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "jellyfish",
+        "jellyfish.api",
+        "jellyfish._notifications",
+        "jellyfish.events",
+        "jellyfish._openapi_client.models",
+    ],
+)
+def test_every_lazily_exported_name_resolves(package: str) -> None:
+    code = (
+        "import importlib\n"
+        f"package = importlib.import_module({package!r})\n"
+        "table = getattr(package, '_LAZY_NAMES', None) or package._MODULES\n"
+        "names = sorted(set(table) | set(package.__all__))\n"
+        "missing = [name for name in names if getattr(package, name, None) is None]\n"
+        "assert not missing, missing\n"
+        "assert set(names) <= set(dir(package))\n"
+        "print(len(names))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 5
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jellyfish import events
-from jellyfish._notifications._decoder import decode_server_message
+from jellyfish._notifications._decoder import decode_fast, decode_server_message
 from jellyfish.errors import DecodeError, JellyfishError
 from jellyfish.events import (
     ServerMessage,
@@ -250,3 +250,19 @@ def test_fast_path_agrees_at_every_payload_size(case: str, size: int, tail: byte
     same_as_reference(data)
     same_as_reference(data + tail)
     same_as_reference(bytearray(data))
+
+
+@pytest.mark.parametrize("case", sorted(NOTIFICATIONS))
+def test_over_long_varints_decode_as_protobuf_does(case: str) -> None:
+    # protobuf accepts a tag or a length written in more bytes than needed; the fast path
+    # only takes the shortest forms and leaves the others to the general path
+    data = encode(case, NOTIFICATIONS[case])
+    tag_length = 1 if data[0] < 0x80 else 2
+    tag, length, payload = data[:tag_length], data[tag_length], data[tag_length + 1 :]
+    assert length < 0x80
+    longer_tag = bytes([*tag[:-1], tag[-1] | 0x80, 0x00])
+    longer_length = bytes([length | 0x80, 0x00])
+    for variant in (longer_tag + bytes([length]) + payload, tag + longer_length + payload):
+        same_as_reference(variant)
+        assert decode_notification(variant) == NOTIFICATIONS[case]
+    assert decode_fast(tag + longer_length + payload) is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-import ssl
 from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any
@@ -326,6 +325,8 @@ class Notifier(NotifierBase):
         try:
             with anyio.fail_after(deadline - anyio.current_time()):
                 if self._secure:
+                    import ssl  # here: ssl costs ~10 ms at import, and only TLS needs it
+
                     context = self._ssl_context or ssl.create_default_context()
                     stream = await anyio.connect_tcp(
                         self._host, self._port, ssl_context=context, tls_hostname=self._host

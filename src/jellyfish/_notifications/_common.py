@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jellyfish._notifications._core import (
     DEFAULT_MAX_QUEUE,
@@ -23,6 +22,9 @@ from jellyfish._notifications._protocol import (
 )
 from jellyfish._settings import parse_address, resolve_settings
 from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
+
+if TYPE_CHECKING:  # ssl costs ~10 ms at import; only TLS connections need it
+    import ssl
 
 __all__ = ["NotifierBase", "Reconnected", "logger", "split_address"]
 

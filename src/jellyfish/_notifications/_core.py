@@ -16,7 +16,6 @@ which only open connections, move bytes, sleep and call handlers. The core owns:
 from __future__ import annotations
 
 import logging
-import ssl
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -336,6 +335,8 @@ class NotifierCore:
 
     def connect_failed(self, error: BaseException) -> ConnectionFailedError | TLSError:
         """The TCP/TLS connection could not be made (refused, unreachable, bad certificate)."""
+        import ssl  # here: ssl costs ~10 ms at import, and only a failed connect needs it
+
         if isinstance(error, ssl.SSLError):
             return TLSError(f"the TLS handshake failed: {error}", self.url)
         return ConnectionFailedError(f"cannot connect to the server: {error}", self.url)

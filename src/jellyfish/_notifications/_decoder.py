@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import reprlib
 from collections.abc import Callable
 from typing import Any, Final, TypeAlias
 
@@ -30,10 +31,12 @@ __all__ = [
     "ServerNotification",
     "UnknownNotification",
     "decode_fast",
+    "decode_general",
     "decode_metadata",
     "decode_metrics",
     "decode_notification",
     "decode_server_message",
+    "offending_bytes",
 ]
 
 
@@ -103,12 +106,15 @@ HANDSHAKE_CASES: Final = frozenset(
 _from_string = ServerMessage.FromString
 
 
-def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
-    """Map the encoded tag of each notification case to its class's ``FromString``.
+def _fast_path_slots() -> tuple[tuple[Callable[[bytes], Any], int, int] | None, ...]:
+    """For each first byte of a frame: ``(parse, tag length, second tag byte)`` or ``None``.
 
-    Tags of fields 1-15 take one byte, those of fields 16-21 two (a varint).
+    ``parse`` is the ``FromString`` of the notification case whose tag starts with that
+    byte. Tags of fields 1-15 take one byte; those of fields 16-2047 two (a varint), told
+    apart by their first byte up to field 31 (the second byte then being 1); a field whose
+    first byte is taken already (field 32 on) is left to the general path.
     """
-    parsers: dict[bytes, Callable[[bytes], Any]] = {}
+    slots: list[tuple[Callable[[bytes], Any], int, int] | None] = [None] * 256
     for field in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields:
         if field.name in HANDSHAKE_CASES:
             continue
@@ -117,13 +123,14 @@ def _notification_parsers() -> dict[bytes, Callable[[bytes], Any]]:
         if case_class is None or message_type is None or case_class.DESCRIPTOR is not message_type:
             raise ImportError(f"no generated class for ServerMessage.{field.name}")
         tag = (field.number << 3) | 2  # wire type 2: length-delimited
-        key = bytes([tag]) if tag < 0x80 else bytes([(tag & 0x7F) | 0x80, tag >> 7])
-        parsers[key] = case_class.FromString
-    return parsers
+        if tag < 0x80:
+            slots[tag] = (case_class.FromString, 1, 0)
+        elif tag < 1 << 14 and slots[(tag & 0x7F) | 0x80] is None:
+            slots[(tag & 0x7F) | 0x80] = (case_class.FromString, 2, tag >> 7)
+    return tuple(slots)
 
 
-_ONE_BYTE_TAG = {key[0]: parse for key, parse in _notification_parsers().items() if len(key) == 1}
-_TWO_BYTE_TAG = {key: parse for key, parse in _notification_parsers().items() if len(key) == 2}
+_FAST_PATH_SLOTS: Final = _fast_path_slots()
 
 
 def decode_server_message(data: bytes) -> tuple[str | None, Any]:
@@ -138,8 +145,10 @@ def decode_server_message(data: bytes) -> tuple[str | None, Any]:
     """
     try:
         message = _from_string(data)
-    except (_ProtobufDecodeError, TypeError, ValueError) as error:
-        raise DecodeError(f"not a Jellyfish ServerMessage: {error}", _as_bytes(data)) from None
+    except (_ProtobufDecodeError, TypeError, ValueError, RecursionError) as error:
+        raise DecodeError(
+            f"not a Jellyfish ServerMessage: {error}", offending_bytes(data)
+        ) from None
     case = message.WhichOneof("content")
     if case is None:
         return None, UnknownNotification(data)
@@ -152,29 +161,41 @@ def decode_fast(data: bytes) -> Notification | None:
     Never raises: ``None`` means "take the general path" (:func:`decode_server_message`),
     which judges whatever this one cannot take. Handshake messages always give ``None``.
     """
-    # The hot path of every notifier and webhook: Jellyfish encodes a ServerMessage as one
-    # length-delimited field and nothing else. For such a frame, parsing the field's payload
-    # with its own class gives the very object that parsing the envelope and reading the
-    # oneof would, without building the envelope. Any other layout (several fields, unknown
-    # fields, handshake cases, long payloads, non-bytes input) takes the general path below.
+    # The hot path of every notifier and webhook, kept to one Python call: Jellyfish encodes
+    # a ServerMessage as one length-delimited field and nothing else. For such a frame,
+    # parsing the field's payload with its own class gives the very object that parsing the
+    # envelope and reading the oneof would, without building the envelope. Any other layout
+    # (several fields, unknown fields, handshake cases, payloads of 16 KiB or more, non-bytes
+    # input) takes the general path.
     try:
-        parse = _ONE_BYTE_TAG.get(data[0])
-        start = 1
-        if parse is None:
-            parse = _TWO_BYTE_TAG.get(data[:2])
-            start = 2
-        if parse is not None:
-            length = data[start]
+        parse, start, second = _FAST_PATH_SLOTS[data[0]]  # type: ignore[misc]  # None: general
+        if start == 2 and data[1] != second:
+            return None
+        length = data[start]
+        if length < 0x80:
             start += 1
-            if length >= 0x80:  # a two-byte varint length
-                high = data[start]
-                length = (length & 0x7F) | (high << 7) if 0 < high < 0x80 else -1
-                start += 1
-            if start + length == len(data):
-                return parse(data[start:])  # type: ignore[no-any-return]
+        else:  # a two-byte varint length (a longer one, or an over-long zero: general path)
+            high = data[start + 1]
+            if not 0 < high < 0x80:
+                return None
+            length = (length & 0x7F) | high << 7
+            start += 2
+        if start + length == len(data):
+            return parse(data[start:])  # type: ignore[no-any-return]
     except Exception:  # whatever the fast path cannot take, the general path judges
         pass
     return None
+
+
+def decode_general(data: bytes) -> Notification:
+    """:func:`decode_notification` for what :func:`decode_fast` does not take."""
+    case, notification = decode_server_message(data)
+    if case in HANDSHAKE_CASES:
+        raise DecodeError(
+            f"a {case!r} handshake message is not a notification", offending_bytes(data)
+        )
+    result: Notification = notification
+    return result
 
 
 def decode_notification(data: bytes) -> Notification:
@@ -190,19 +211,22 @@ def decode_notification(data: bytes) -> Notification:
             never a notification.
     """
     notification = decode_fast(data)
-    if notification is not None:
-        return notification
-    case, notification = decode_server_message(data)
-    if case in HANDSHAKE_CASES:
-        raise DecodeError(f"a {case!r} handshake message is not a notification", _as_bytes(data))
-    result: Notification = notification
-    return result
+    if notification is None:
+        notification = decode_general(data)
+    return notification
 
 
-def _as_bytes(data: object) -> bytes:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
-    return repr(data).encode()
+def offending_bytes(data: object) -> bytes:
+    """What a :class:`DecodeError` keeps of ``data``: its first KiB as bytes.
+
+    Text is encoded; anything else is described by a bounded repr (``reprlib``: no
+    recursion into deeply nested containers, no exception from a broken ``__repr__``).
+    """
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)[:1024]
+    if isinstance(data, str):
+        return data[:1024].encode("utf-8", "replace")
+    return reprlib.repr(data).encode("utf-8", "replace")
 
 
 _METADATA_TYPES = (
@@ -228,7 +252,7 @@ def decode_metadata(
     ``Track`` or a ``Track*`` notification the track's metadata.
 
     Raises:
-        DecodeError: the string is not JSON.
+        DecodeError: the string is not JSON (or is nested too deeply).
         TypeError: ``event`` carries no metadata.
     """
     if not isinstance(event, _METADATA_TYPES):
@@ -247,7 +271,8 @@ def decode_metrics(report: ServerMessage.MetricsReport) -> dict[str, Any]:
     ``"endpoint_id=<peer id>"`` below it).
 
     Raises:
-        DecodeError: the report is not a JSON object.
+        DecodeError: the report is not a JSON object (or is nested too deeply).
+        TypeError: ``report`` is not a ``MetricsReport``.
     """
     if not isinstance(report, ServerMessage.MetricsReport):
         raise TypeError(f"{type(report).__name__} is not a MetricsReport")
@@ -260,5 +285,5 @@ def decode_metrics(report: ServerMessage.MetricsReport) -> dict[str, Any]:
 def _loads(raw: str, what: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         raise DecodeError(f"{what} is not valid JSON: {error}", raw.encode()) from None

@@ -13,7 +13,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from jellyfish._notifications._decoder import Notification, decode_notification
+from jellyfish._notifications._decoder import (
+    Notification,
+    decode_fast,
+    decode_general,
+    decode_notification,
+    offending_bytes,
+)
 from jellyfish.errors import DecodeError
 
 __all__ = ["WEBHOOK_CONTENT_TYPES", "receive_binary", "receive_json", "receive_webhook"]
@@ -36,13 +42,20 @@ def receive_binary(binary: bytes) -> Notification:
         jellyfish.errors.DecodeError: the body is not a notification (not protobuf, a
             handshake message, or not bytes at all).
     """
-    if not isinstance(binary, bytes | bytearray | memoryview):
+    notification = decode_fast(binary)  # Jellyfish's own frames: one call, no checks
+    if notification is None:
+        _require_bytes(binary)
+        notification = decode_general(binary)
+    return notification
+
+
+def _require_bytes(body: object) -> None:
+    if not isinstance(body, bytes | bytearray | memoryview):
         raise DecodeError(
-            f"a webhook body must be bytes, got {type(binary).__name__} "
+            f"a webhook body must be bytes, got {type(body).__name__} "
             "(pass request.get_data() / await request.body())",
-            repr(binary).encode(),
+            offending_bytes(body),
         )
-    return decode_notification(binary)
 
 
 def receive_json(json_body: Mapping[str, Any] | str | bytes) -> Notification:
@@ -60,15 +73,20 @@ def receive_json(json_body: Mapping[str, Any] | str | bytes) -> Notification:
     if isinstance(body, bytes | bytearray | str):
         try:
             body = json.loads(body)
-        except ValueError as error:
-            raise DecodeError(f"webhook body is not JSON: {error}", _raw(json_body)) from None
+        except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
+            raise DecodeError(
+                f"webhook body is not JSON: {error}", offending_bytes(json_body)
+            ) from None
     if not isinstance(body, Mapping):
         raise DecodeError(
-            'a v0.3 JSON webhook body is an object {"notification": "..."}', _raw(json_body)
+            'a v0.3 JSON webhook body is an object {"notification": "..."}',
+            offending_bytes(json_body),
         )
     notification = body.get("notification")
     if not isinstance(notification, str):
-        raise DecodeError('the JSON webhook body has no "notification" string', _raw(json_body))
+        raise DecodeError(
+            'the JSON webhook body has no "notification" string', offending_bytes(json_body)
+        )
     try:
         data = notification.encode("utf-8")
     except UnicodeEncodeError as error:
@@ -76,11 +94,14 @@ def receive_json(json_body: Mapping[str, Any] | str | bytes) -> Notification:
     return decode_notification(data)
 
 
-def receive_webhook(body: bytes, content_type: str | None) -> Notification:
+def receive_webhook(body: bytes, content_type: str | bytes | None) -> Notification:
     """Decode a webhook request of either format, chosen by its ``Content-Type``.
 
     * ``application/x-protobuf`` (Jellyfish 0.4/0.5): raw protobuf;
     * ``application/json`` (Jellyfish 0.3): ``{"notification": ...}``.
+
+    ``body`` is the raw request body (bytes); ``content_type`` the header's value, as text
+    or as the raw bytes of an ASGI/WSGI header.
 
     Example (Flask)::
 
@@ -88,23 +109,24 @@ def receive_webhook(body: bytes, content_type: str | None) -> Notification:
 
     Raises:
         jellyfish.errors.DecodeError: another or a missing content type (the message
-            names the accepted ones), or a body that does not decode.
+            names the accepted ones), a body that is not bytes, or one that does not decode.
     """
+    if isinstance(content_type, bytes | bytearray):
+        content_type = bytes(content_type).decode("latin-1")  # HTTP's header charset
+    if content_type is not None and not isinstance(content_type, str):
+        raise DecodeError(
+            "content_type must be the Content-Type header as str or bytes, "
+            f"got {type(content_type).__name__}",
+            offending_bytes(body),
+        )
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type in _PROTOBUF_TYPES:
         return receive_binary(body)
     if media_type == "application/json" or media_type.endswith("+json"):
+        _require_bytes(body)
         return receive_json(bytes(body))
     raise DecodeError(
         f"unsupported webhook Content-Type {content_type!r}: Jellyfish sends "
         "'application/x-protobuf' (0.4+) or 'application/json' (0.3)",
-        _raw(body),
+        offending_bytes(body),
     )
-
-
-def _raw(value: object) -> bytes:
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace")
-    return repr(value).encode()

@@ -1,8 +1,1 @@
-"""A client library for accessing Jellyfish Media Server"""
-
-from .client import AuthenticatedClient, Client
-
-__all__ = (
-    "AuthenticatedClient",
-    "Client",
-)
+"""Models of the Jellyfish REST API, generated from spec/openapi.yaml (codegen/generate.py)."""

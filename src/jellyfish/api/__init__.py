@@ -7,20 +7,44 @@ The blocking and async classes have the same methods, arguments and return types
 async ones are awaited. Errors are in :mod:`jellyfish.errors`. See ``docs/rest.md``.
 """
 
-from jellyfish.api._async_recording_api import AsyncRecordingApi
-from jellyfish.api._async_room_api import AsyncRoomApi
-from jellyfish.api._base_api import (
-    DEFAULT,
-    DEFAULT_TIMEOUT_SECONDS,
-    USER_AGENT,
-    CallTimeout,
-    ClusterRouting,
-    Timeout,
-    VerifyTypes,
-)
-from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
-from jellyfish.api._recording_api import RecordingApi
-from jellyfish.api._room_api import RoomApi
+from typing import TYPE_CHECKING
+
+from jellyfish._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from jellyfish.api._async_recording_api import AsyncRecordingApi
+    from jellyfish.api._async_room_api import AsyncRoomApi
+    from jellyfish.api._base_api import (
+        DEFAULT,
+        DEFAULT_TIMEOUT_SECONDS,
+        USER_AGENT,
+        CallTimeout,
+        ClusterRouting,
+        Timeout,
+        VerifyTypes,
+    )
+    from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
+    from jellyfish.api._recording_api import RecordingApi
+    from jellyfish.api._room_api import RoomApi
+
+# Each name loads its own module on first use: the blocking API never loads the async one
+# (nor anyio through it), and the other way round.
+_LAZY_NAMES = {
+    "AsyncRecordingApi": "jellyfish.api._async_recording_api",
+    "AsyncRoomApi": "jellyfish.api._async_room_api",
+    "CallTimeout": "jellyfish.api._base_api",
+    "ClusterRouting": "jellyfish.api._base_api",
+    "Component": "jellyfish.api._calls",
+    "ComponentOptions": "jellyfish.api._calls",
+    "DEFAULT": "jellyfish.api._base_api",
+    "DEFAULT_TIMEOUT_SECONDS": "jellyfish.api._base_api",
+    "PeerDetails": "jellyfish.api._calls",
+    "RecordingApi": "jellyfish.api._recording_api",
+    "RoomApi": "jellyfish.api._room_api",
+    "Timeout": "jellyfish.api._base_api",
+    "USER_AGENT": "jellyfish.api._base_api",
+    "VerifyTypes": "jellyfish.api._base_api",
+}
 
 __all__ = [
     "DEFAULT",
@@ -38,3 +62,6 @@ __all__ = [
     "Timeout",
     "VerifyTypes",
 ]
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY_NAMES)

@@ -19,20 +19,38 @@ Beyond 0.4.0:
 * :func:`decode_notification`, :func:`decode_metadata`, :func:`decode_metrics`.
 """
 
-from jellyfish._notifications._common import Reconnected
-from jellyfish._notifications._decoder import (
-    Notification,
-    ServerNotification,
-    UnknownNotification,
-    decode_metadata,
-    decode_metrics,
-    decode_notification,
-)
+from typing import TYPE_CHECKING
+
+from jellyfish._lazy import lazy_exports
 
 # Every import of a notification class runs this package first, and with it _generated,
 # which installs the readable names, repr and to_dict on the classes.
 from jellyfish.events import _generated
 from jellyfish.events._generated import *  # noqa: F403
+
+if TYPE_CHECKING:
+    from jellyfish._notifications._core import Reconnected
+    from jellyfish._notifications._decoder import (
+        Notification,
+        ServerNotification,
+        UnknownNotification,
+        decode_metadata,
+        decode_metrics,
+        decode_notification,
+    )
+
+# Names of jellyfish._notifications, loaded from there on first use: the decoder and the
+# notifiers import this package (for the classes above), never the other way round while
+# either is being initialised.
+_LAZY_NAMES = {
+    "Notification": "jellyfish._notifications",
+    "Reconnected": "jellyfish._notifications",
+    "ServerNotification": "jellyfish._notifications",
+    "UnknownNotification": "jellyfish._notifications",
+    "decode_metadata": "jellyfish._notifications",
+    "decode_metrics": "jellyfish._notifications",
+    "decode_notification": "jellyfish._notifications",
+}
 
 __all__ = [
     "Notification",
@@ -44,3 +62,6 @@ __all__ = [
     "decode_notification",
 ]
 __all__ += _generated.__all__
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY_NAMES)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.component_options_hls_subscribe_mode import (
     ComponentOptionsHLSSubscribeMode,
 )
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ComponentOptionsHLS")
+
+
+def _convert_subscribe_mode(
+    value: ComponentOptionsHLSSubscribeMode | Literal["auto", "manual"] | Unset,
+) -> ComponentOptionsHLSSubscribeMode | Unset:
+    if isinstance(value, Unset):
+        return value
+    return enum_option(ComponentOptionsHLSSubscribeMode, value, "subscribe_mode")
 
 
 @_attrs_define
@@ -35,8 +44,8 @@ class ComponentOptionsHLS:
     low_latency: bool | Unset = False
     persistent: bool | Unset = False
     s3: S3Credentials | Unset = UNSET
-    subscribe_mode: ComponentOptionsHLSSubscribeMode | Unset = (
-        ComponentOptionsHLSSubscribeMode.AUTO
+    subscribe_mode: ComponentOptionsHLSSubscribeMode | Unset = _attrs_field(
+        default=ComponentOptionsHLSSubscribeMode.AUTO, converter=_convert_subscribe_mode
     )
     target_window_duration: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.component_options_recording_subscribe_mode import (
     ComponentOptionsRecordingSubscribeMode,
 )
@@ -16,6 +17,14 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="ComponentOptionsRecording")
+
+
+def _convert_subscribe_mode(
+    value: ComponentOptionsRecordingSubscribeMode | Literal["auto", "manual"] | Unset,
+) -> ComponentOptionsRecordingSubscribeMode | Unset:
+    if isinstance(value, Unset):
+        return value
+    return enum_option(ComponentOptionsRecordingSubscribeMode, value, "subscribe_mode")
 
 
 @_attrs_define
@@ -32,8 +41,9 @@ class ComponentOptionsRecording:
 
     credentials: S3Credentials | Unset = UNSET
     path_prefix: None | str | Unset = UNSET
-    subscribe_mode: ComponentOptionsRecordingSubscribeMode | Unset = (
-        ComponentOptionsRecordingSubscribeMode.AUTO
+    subscribe_mode: ComponentOptionsRecordingSubscribeMode | Unset = _attrs_field(
+        default=ComponentOptionsRecordingSubscribeMode.AUTO,
+        converter=_convert_subscribe_mode,
     )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

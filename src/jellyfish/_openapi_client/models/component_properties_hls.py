@@ -1,16 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.component_properties_hls_subscribe_mode import (
     ComponentPropertiesHLSSubscribeMode,
 )
 
 T = TypeVar("T", bound="ComponentPropertiesHLS")
+
+
+def _convert_subscribe_mode(
+    value: ComponentPropertiesHLSSubscribeMode | Literal["auto", "manual"],
+) -> ComponentPropertiesHLSSubscribeMode:
+    return enum_option(ComponentPropertiesHLSSubscribeMode, value, "subscribe_mode")
 
 
 @_attrs_define
@@ -29,7 +36,9 @@ class ComponentPropertiesHLS:
     low_latency: bool
     persistent: bool
     playable: bool
-    subscribe_mode: ComponentPropertiesHLSSubscribeMode
+    subscribe_mode: ComponentPropertiesHLSSubscribeMode = _attrs_field(
+        converter=_convert_subscribe_mode
+    )
     target_window_duration: int | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

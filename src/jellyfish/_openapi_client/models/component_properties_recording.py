@@ -1,16 +1,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.component_properties_recording_subscribe_mode import (
     ComponentPropertiesRecordingSubscribeMode,
 )
 
 T = TypeVar("T", bound="ComponentPropertiesRecording")
+
+
+def _convert_subscribe_mode(
+    value: ComponentPropertiesRecordingSubscribeMode | Literal["auto", "manual"],
+) -> ComponentPropertiesRecordingSubscribeMode:
+    return enum_option(
+        ComponentPropertiesRecordingSubscribeMode, value, "subscribe_mode"
+    )
 
 
 @_attrs_define
@@ -22,7 +31,9 @@ class ComponentPropertiesRecording:
             tracks automatically or manually
     """
 
-    subscribe_mode: ComponentPropertiesRecordingSubscribeMode
+    subscribe_mode: ComponentPropertiesRecordingSubscribeMode = _attrs_field(
+        converter=_convert_subscribe_mode
+    )
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

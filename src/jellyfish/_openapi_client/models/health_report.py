@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.health_report_status import HealthReportStatus
 
 if TYPE_CHECKING:
@@ -13,6 +14,12 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="HealthReport")
+
+
+def _convert_status(
+    value: HealthReportStatus | Literal["DOWN", "UP"],
+) -> HealthReportStatus:
+    return enum_option(HealthReportStatus, value, "status")
 
 
 @_attrs_define
@@ -29,7 +36,7 @@ class HealthReport:
 
     distribution: HealthReportDistribution
     git_commit: str
-    status: HealthReportStatus
+    status: HealthReportStatus = _attrs_field(converter=_convert_status)
     uptime: int
     version: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

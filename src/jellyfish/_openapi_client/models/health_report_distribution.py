@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.health_report_status import HealthReportStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="HealthReportDistribution")
+
+
+def _convert_node_status(
+    value: HealthReportStatus | Literal["DOWN", "UP"],
+) -> HealthReportStatus:
+    return enum_option(HealthReportStatus, value, "node_status")
 
 
 @_attrs_define
@@ -22,7 +29,7 @@ class HealthReportDistribution:
         enabled (bool | Unset): Whether distribution is enabled on this Jellyfish
     """
 
-    node_status: HealthReportStatus
+    node_status: HealthReportStatus = _attrs_field(converter=_convert_node_status)
     nodes_in_cluster: int
     enabled: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.peer_status import PeerStatus
 
 if TYPE_CHECKING:
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T", bound="Peer")
+
+
+def _convert_status(
+    value: PeerStatus | Literal["connected", "disconnected"],
+) -> PeerStatus:
+    return enum_option(PeerStatus, value, "status")
 
 
 @_attrs_define
@@ -30,7 +37,7 @@ class Peer:
 
     id: str
     metadata: Any
-    status: PeerStatus
+    status: PeerStatus = _attrs_field(converter=_convert_status)
     tracks: list[Track]
     type: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)

@@ -1,15 +1,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.room_config_video_codec import RoomConfigVideoCodec
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="RoomConfig")
+
+
+def _convert_video_codec(
+    value: None | RoomConfigVideoCodec | Literal["h264", "vp8"] | Unset,
+) -> None | RoomConfigVideoCodec | Unset:
+    if value is None or isinstance(value, Unset):
+        return value
+    return enum_option(RoomConfigVideoCodec, value, "video_codec")
 
 
 @_attrs_define
@@ -33,7 +42,9 @@ class RoomConfig:
     peer_disconnected_timeout: int | None | Unset = UNSET
     peerless_purge_timeout: int | None | Unset = UNSET
     room_id: None | str | Unset = UNSET
-    video_codec: None | RoomConfigVideoCodec | Unset = UNSET
+    video_codec: None | RoomConfigVideoCodec | Unset = _attrs_field(
+        default=UNSET, converter=_convert_video_codec
+    )
     webhook_url: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

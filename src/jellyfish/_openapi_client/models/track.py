@@ -2,15 +2,24 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..enum_options import enum_option
 from ..models.track_type import TrackType
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Track")
+
+
+def _convert_type(
+    value: TrackType | Literal["audio", "video"] | Unset,
+) -> TrackType | Unset:
+    if isinstance(value, Unset):
+        return value
+    return enum_option(TrackType, value, "type")
 
 
 @_attrs_define
@@ -25,7 +34,7 @@ class Track:
 
     id: str | Unset = UNSET
     metadata: Any | Unset = UNSET
-    type: TrackType | Unset = UNSET
+    type: TrackType | Unset = _attrs_field(default=UNSET, converter=_convert_type)
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

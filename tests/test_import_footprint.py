@@ -1,0 +1,144 @@
+"""What each public import loads: only what the name needs (issue 17.5).
+
+Each import runs first thing in a fresh interpreter, which reports its ``sys.modules``. The
+time these imports take is measured by ``nox -s bench`` (benchmarks/bench_startup.py), not
+here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WEBSOCKET_LIBRARIES = ("websocket", "wsproto")
+ASYNC_LIBRARIES = ("anyio", "trio", "sniffio")
+HTTP_LIBRARIES = ("httpx", "httpcore")
+
+
+def loaded_by(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint('MODULES', json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.split("MODULES ", 1)[1]))
+
+
+def _present(loaded: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in names if name in loaded)
+
+
+def _under(loaded: set[str], prefix: str) -> list[str]:
+    return sorted(m for m in loaded if m == prefix or m.startswith(prefix + "."))
+
+
+def test_room_api_loads_no_websocket_protobuf_notifier_or_async_api() -> None:
+    loaded = loaded_by("from jellyfish import RoomApi")
+    assert _present(loaded, WEBSOCKET_LIBRARIES) == []
+    assert _under(loaded, "google.protobuf") == []
+    assert _under(loaded, "jellyfish._notifications") == []
+    assert _under(loaded, "jellyfish.events") == []
+    assert [m for m in loaded if m.startswith("jellyfish.api._async")] == []
+    assert "jellyfish.api._async_io" not in loaded
+    # the generated models load one by one, as the REST modules use them
+    models = _under(loaded, "jellyfish._openapi_client.models")
+    assert "jellyfish._openapi_client.models.room" in models
+    assert "jellyfish._openapi_client.models.rooms_listing_response" not in models
+
+
+def test_httpcore_imports_anyio_and_trio_by_itself() -> None:
+    """Why ``from jellyfish import RoomApi`` may list anyio: httpcore loads it, not us.
+
+    httpcore 1.x's ``_synchronization`` module runs ``try: import trio`` and ``try: import
+    anyio`` at import time (for its async pool), whenever they are installed; anyio is a
+    dependency of this SDK, so it always is. If a httpcore release stops doing so, this
+    test fails: then assert in the test above that RoomApi loads no anyio at all.
+    """
+    loaded = loaded_by("import httpcore")
+    assert "anyio" in loaded
+    assert _under(loaded, "jellyfish") == []
+
+
+def test_room_api_needs_no_anyio_or_trio_of_its_own() -> None:
+    # With both unimportable, httpcore's guarded imports give up and nothing of ours needs them.
+    code = (
+        "import sys\n"
+        "sys.modules['anyio'] = sys.modules['trio'] = None\n"
+        "from jellyfish import RoomApi, RecordingApi\n"
+        "from jellyfish import Room, RoomConfig\n"
+        "RoomApi\n"
+    )
+    loaded = loaded_by(code)
+    assert "jellyfish.api._room_api" in loaded
+    assert "jellyfish.api._recording_api" in loaded
+
+
+def test_async_room_api_loads_no_blocking_client_or_websocket_library() -> None:
+    loaded = loaded_by("from jellyfish import AsyncRoomApi")
+    assert _present(loaded, ("websocket", "wsproto")) == []
+    assert _under(loaded, "google.protobuf") == []
+    assert "jellyfish.api._room_api" not in loaded
+    assert "jellyfish.api._sync_client" not in loaded
+
+
+def test_notifier_loads_no_http_library_and_no_websocket_client() -> None:
+    loaded = loaded_by("from jellyfish import Notifier")
+    assert _present(loaded, HTTP_LIBRARIES) == []
+    assert "websocket" not in loaded
+    assert "attrs" not in loaded
+    assert "click" not in loaded
+    assert _under(loaded, "jellyfish.api") == []
+    assert _under(loaded, "jellyfish._openapi_client") == []
+    assert "jellyfish._notifications._blocking" not in loaded
+    assert "ssl" not in loaded  # about 10 ms; loaded when a TLS connection is made
+
+
+def test_blocking_notifier_loads_no_http_library_or_anyio_notifier() -> None:
+    loaded = loaded_by("from jellyfish import BlockingNotifier")
+    assert _present(loaded, HTTP_LIBRARIES) == []
+    assert _under(loaded, "jellyfish.api") == []
+    assert "jellyfish._notifications._anyio" not in loaded
+
+
+@pytest.mark.parametrize("name", ["receive_webhook", "receive_binary", "receive_json"])
+def test_webhooks_load_the_decoder_alone(name: str) -> None:
+    loaded = loaded_by(f"from jellyfish import {name}")
+    assert _present(loaded, (*HTTP_LIBRARIES, *ASYNC_LIBRARIES, *WEBSOCKET_LIBRARIES, "h11")) == []
+    assert "ssl" not in loaded
+    assert "attrs" not in loaded
+    assert "click" not in loaded
+    assert _under(loaded, "jellyfish._notifications") == [
+        "jellyfish._notifications",
+        "jellyfish._notifications._decoder",
+        "jellyfish._notifications._webhooks",
+    ]
+
+
+def test_the_events_package_loads_no_notifier() -> None:
+    loaded = loaded_by("import jellyfish.events")
+    assert _present(loaded, (*HTTP_LIBRARIES, *ASYNC_LIBRARIES, *WEBSOCKET_LIBRARIES)) == []
+    assert _under(loaded, "jellyfish._notifications") == []
+
+
+def test_one_model_loads_its_own_module_only() -> None:
+    loaded = loaded_by("from jellyfish import ComponentOptionsHLS")
+    assert _under(loaded, "jellyfish._openapi_client") == [
+        "jellyfish._openapi_client",
+        "jellyfish._openapi_client.enum_options",
+        "jellyfish._openapi_client.models",
+        "jellyfish._openapi_client.models.component_options_hls",
+        "jellyfish._openapi_client.models.component_options_hls_subscribe_mode",
+        "jellyfish._openapi_client.types",
+    ]
+    assert _present(loaded, HTTP_LIBRARIES) == []
+
+
+def test_the_generated_http_layer_is_not_shipped() -> None:
+    import jellyfish._openapi_client as generated
+
+    assert generated.__file__ is not None
+    shipped = {path.name for path in Path(generated.__file__).parent.iterdir()}
+    assert {"models", "types.py", "enum_options.py"} <= shipped
+    assert not shipped & {"api", "client.py", "errors.py"}
