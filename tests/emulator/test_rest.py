@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from jellyfish.testing import JellyfishServer
-from jellyfish.testing._asgi import playlist_has_part
+from jellyfish.testing._rest import playlist_has_part
 
 from .helpers import Rest
 

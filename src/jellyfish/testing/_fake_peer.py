@@ -8,6 +8,7 @@ import queue
 import socket
 import struct
 import threading
+import uuid
 from types import TracebackType
 from typing import Any
 
@@ -191,3 +192,40 @@ class FakePeer:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class FakePeerRegistry:
+    """Fake peers a node runs for its control API (``fake_peer_*`` operations), by id.
+
+    Each is a :class:`FakePeer` connected to the node's own peer WebSocket, so it goes
+    through exactly what a browser's connection goes through. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._peers: dict[str, FakePeer] = {}
+        self._lock = threading.Lock()
+
+    def open(self, url: str, token: str, timeout: float) -> tuple[str, FakePeer]:
+        """Connect and authenticate a new fake peer; ``(id, peer)``."""
+        peer = FakePeer(url, token, timeout=timeout)
+        fake_peer_id = f"fake-{uuid.uuid4()}"
+        with self._lock:
+            self._peers[fake_peer_id] = peer
+        return fake_peer_id, peer
+
+    def get(self, fake_peer_id: str) -> FakePeer:
+        """The fake peer with that id; ``KeyError`` if there is none."""
+        with self._lock:
+            return self._peers[fake_peer_id]
+
+    def forget(self, fake_peer_id: str) -> FakePeer:
+        """Remove a fake peer from the registry (the caller closes it)."""
+        with self._lock:
+            return self._peers.pop(fake_peer_id)
+
+    def close_all(self) -> None:
+        """Drop every fake peer's connection (the node is stopping)."""
+        with self._lock:
+            peers, self._peers = list(self._peers.values()), {}
+        for peer in peers:
+            peer.kill()

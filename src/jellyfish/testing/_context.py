@@ -1,0 +1,56 @@
+"""What every entity of a node shares: its settings, clock, rooms and notification outlets."""
+
+from __future__ import annotations
+
+import logging
+
+from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+from jellyfish.testing._clock import Scheduler
+from jellyfish.testing._model import ControlError, NodeSettings, NotificationBus, Room, WebhookSink
+from jellyfish.testing._params import NotFound
+from jellyfish.testing._telemetry import Telemetry
+
+logger = logging.getLogger("jellyfish.testing")
+
+
+class NodeContext:
+    """One node's shared state; the entity classes (rooms, peers, components, media) use it.
+
+    ``rooms`` holds the live rooms of this node (a stopped or crashed room leaves it at
+    once, as the server's room registry forgets a process that exits).
+    """
+
+    def __init__(
+        self,
+        settings: NodeSettings,
+        scheduler: Scheduler,
+        bus: NotificationBus,
+        webhooks: WebhookSink,
+        telemetry: Telemetry,
+    ) -> None:
+        self.settings = settings
+        self.scheduler = scheduler
+        self.bus = bus
+        self.webhooks = webhooks
+        self.telemetry = telemetry
+        self.rooms: dict[str, Room] = {}
+
+    def emit(self, message: ServerMessage, room: Room | None) -> None:
+        """Publish a server notification; post it to ``room``'s webhook if registered (§7.3)."""
+        self.bus.publish(message)
+        if room is not None and room.webhook_url is not None:
+            self.webhooks(room.webhook_url, message)
+
+    def room(self, room_id: str) -> Room:
+        """The room, or 404 ``Room <id> does not exist`` (§2.4)."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise NotFound(f"Room {room_id} does not exist")
+        return room
+
+    def control_room(self, room_id: str) -> Room:
+        """The room, or :class:`ControlError` (for the control API)."""
+        room = self.rooms.get(room_id)
+        if room is None:
+            raise ControlError(f"room {room_id!r} does not exist")
+        return room

@@ -1,0 +1,171 @@
+"""A client for the control API of an emulator in another process (``jellyfish emulator``)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from jellyfish.testing._control import CONTROL_PREFIX, ERRORS, EmulatorControl
+from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
+
+#: Seconds a restarted emulator may take to answer again.
+RESTART_SECONDS = 20.0
+_POLL_SECONDS = 0.05
+
+
+class HttpTransport:
+    """Operations as ``POST /_emulator/v1/<operation>``; errors raised as their own types."""
+
+    def __init__(self, http_url: str, token: str, timeout: float) -> None:
+        self._client = httpx.Client(
+            base_url=http_url,
+            headers={"authorization": f"Bearer {token}"},
+            timeout=timeout,
+        )
+        self._timeout = timeout
+
+    def info(self) -> dict[str, Any]:
+        """``GET /_emulator/v1``: the node and the operations' schema."""
+        return dict(self._data(self._client.get(CONTROL_PREFIX)))
+
+    def call(self, operation: str, params: Mapping[str, Any]) -> Any:
+        """Run ``operation`` on the emulator; its result, or its error raised here."""
+        if operation == "restart":
+            return self._restart()
+        # Operations that wait (a fake peer's media event, its close) get their own timeout.
+        wait = params.get("timeout")
+        timeout = self._timeout + (float(wait) if isinstance(wait, int | float) else 0.0)
+        response = self._client.post(
+            f"{CONTROL_PREFIX}/{operation}", json=dict(params), timeout=timeout
+        )
+        return self._data(response)
+
+    def _restart(self) -> None:
+        before = self.info()["boot"]
+        with contextlib.suppress(httpx.TransportError):  # the restart may drop this connection
+            self._data(self._client.post(f"{CONTROL_PREFIX}/restart", json={}))
+        deadline = time.monotonic() + RESTART_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if self.info()["boot"] != before:
+                    return
+            except httpx.TransportError:
+                pass  # not listening again yet
+            time.sleep(_POLL_SECONDS)
+        raise TimeoutError(f"the emulator did not come back within {RESTART_SECONDS} s")
+
+    @staticmethod
+    def _data(response: httpx.Response) -> Any:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.is_success and isinstance(body, dict):
+            return body.get("data")
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if isinstance(errors, dict):
+            kind, message = str(errors.get("type")), str(errors.get("message"))
+            raise ERRORS.get(kind, RuntimeError)(message)
+        raise RuntimeError(f"control API answered {response.status_code}: {response.text[:200]}")
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+
+class ServerAddress:
+    """Where a server in another process is: ``address``, ``token`` and its URLs."""
+
+    def __init__(self, address: str, token: str) -> None:
+        scheme_less = address.split("://", 1)[-1].rstrip("/")
+        self.address = scheme_less
+        self.token = token
+        self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
+
+    @property
+    def server_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/server/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + SERVER_WS_PATH
+
+    @property
+    def peer_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/peer/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + PEER_WS_PATH
+
+
+class RemoteEmulator(EmulatorControl, ServerAddress):
+    """The control API of an emulator in another process, over HTTP.
+
+    ``RemoteEmulator("127.0.0.1:5002", "development")`` talks to ``jellyfish emulator``
+    (or ``python -m jellyfish.testing``) at that address with its server API token. It has
+    the same control methods as :class:`~jellyfish.testing.JellyfishServer` (``crash_room``,
+    ``advance``, ``restart``, ``fake_peer``, ...) and the same ``address``, ``token``,
+    ``http_url`` and WebSocket URLs. Paths it returns (``hls_directory``,
+    ``resources_dir``) are on the emulator's machine. Close it (or use ``with``) to release
+    its HTTP connections.
+    """
+
+    def __init__(self, address: str, token: str = "development", *, timeout: float = 10.0) -> None:
+        ServerAddress.__init__(self, address, token)
+        self._transport = HttpTransport(self.http_url, token, timeout)
+        EmulatorControl.__init__(self, self._transport)
+
+    def info(self) -> dict[str, Any]:
+        """The emulator's description: address, boot id, clock, paths and operations."""
+        return self._transport.info()
+
+    @property
+    def resources_dir(self) -> Path:
+        """The emulator's ``JF_RESOURCES_BASE_PATH`` (a path on its machine)."""
+        return Path(self.info()["resources_dir"])
+
+    @property
+    def file_sources_dir(self) -> Path:
+        """Where its file components read their files from (on its machine)."""
+        return self.resources_dir / "file_component_sources"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Its persistent HLS output (on its machine)."""
+        return self.resources_dir / "recordings"
+
+    @property
+    def media_speed(self) -> float:
+        """Its clock's speed (simulated seconds per real second)."""
+        return float(self.info()["media_speed"])
+
+    @property
+    def metrics_url(self) -> str | None:
+        """Its Prometheus endpoint, None if turned off."""
+        url = self.info()["metrics_url"]
+        return None if url is None else str(url)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._transport.close()
+
+    def __enter__(self) -> RemoteEmulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RemoteEmulator(address={self.address!r})"
+
+
+def control_api_available(address: str, token: str, timeout: float = 5.0) -> bool:
+    """Whether the server at ``address`` offers the emulator's control API (a real one: no)."""
+    remote = RemoteEmulator(address, token, timeout=timeout)
+    try:
+        remote.info()
+    except (httpx.HTTPError, RuntimeError, ValueError):
+        return False
+    finally:
+        remote.close()
+    return True
