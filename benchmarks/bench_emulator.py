@@ -57,7 +57,7 @@ def _emulator(in_process: bool) -> Iterator[JellyfishServer | _Remote]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "jellyfish.testing", "--port", str(port)]
-    command += ["--metrics-interval", "3600", "--log-level", "warning"]
+    command += ["--metrics-interval", "3600", "--log-level", "warning", "--metrics-port", "0"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         remote = _Remote(port)
