@@ -141,3 +141,20 @@ def test_jellyfish_emulator_help_names_itself() -> None:
     text = _help(str(command), "emulator")
     assert text.startswith("usage: jellyfish emulator ")
     assert "python -m jellyfish.testing" not in text
+
+
+def test_command_line_options_reach_the_server() -> None:
+    from jellyfish.testing.__main__ import _parser, _server_options
+
+    def options(*argv: str) -> dict[str, object]:
+        return _server_options(_parser("x").parse_args(list(argv)))
+
+    assert options("--no-metrics-listener")["metrics_port"] is None
+    assert options()["metrics_port"] == 9568 or "JF_METRICS_PORT" in os.environ
+    assert options("--request-timeout", "never", "--idle-timeout", "2.5")["request_timeout"] is None
+    assert options("--idle-timeout", "2.5")["idle_timeout"] == 2.5
+    assert options("--manual-clock", "--failing-s3-bucket", "a", "--failing-s3-bucket", "b")[
+        "failing_s3_buckets"
+    ] == frozenset({"a", "b"})
+    with pytest.raises(SystemExit):
+        _parser("x").parse_args(["--request-timeout", "0"])

@@ -217,8 +217,9 @@ def test_room_crash(jellyfish_server: Any, rest: Rest) -> None:
             "peer_connected",
             "room_crashed",
         ]
-        rooms = rest.request("GET", "/room").json()["data"]
-        assert [room["id"] for room in rooms] == [other_id]
+        ids = [room["id"] for room in rest.request("GET", "/room").json()["data"]]
+        assert other_id in ids  # (a server in another process may have rooms of other tests)
+        assert room_id not in ids
         rest.request("DELETE", f"/room/{other_id}")
         assert kinds(client.until("room_deleted")) == ["room_deleted"]  # no PeerDisconnected ever
         peer.close()

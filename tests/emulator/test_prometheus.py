@@ -159,3 +159,25 @@ def test_a_peer_deleted_while_connected_counts_as_a_disconnect() -> None:
         families = scrape(server)
         assert value(families, "jellyfish_room_peer_connects_total", room_id) == 1
         assert value(families, "jellyfish_room_peer_disconnects_total", room_id) == 1
+
+
+def test_http_traffic_is_measured_like_traffic_metrics_plug() -> None:
+    """``lib/jellyfish_web/traffic_metrics_plug.ex``: request = method + path + query +
+    (name + value + 4) per header + 14; response = body + headers + 19 + 60."""
+    with JellyfishServer() as server:
+        before = scrape(server)
+        assert "jellyfish_traffic_ingress_http_total_bytes" not in before
+        headers = [("host", "x"), ("authorization", "Bearer development"), ("x-test", "abc")]
+        request = "GET /room?a=1 HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall((request + "connection: close\r\n\r\n").encode())
+            response = b""
+            while chunk := sock.recv(65536):
+                response += chunk
+        headers.append(("connection", "close"))
+        expected = len("GET") + len("/room") + len("a=1")
+        expected += sum(len(k) + len(v) + 4 for k, v in headers) + 14
+        body = response.partition(b"\r\n\r\n")[2]
+        families = scrape(server)
+        assert value(families, "jellyfish_traffic_ingress_http_total_bytes") == expected
+        assert value(families, "jellyfish_traffic_egress_http_total_bytes") > len(body) + 79

@@ -744,7 +744,7 @@ def test_subscribe_recording_manual() -> None:
 # --- recordings and hls content ----------------------------------------------------------------
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)  # an empty recordings directory
 def test_recordings_and_recording_content(jellyfish_server: Any) -> None:
     url = jellyfish_server.http_url
     recording = jellyfish_server.recordings_dir / "rec-1"

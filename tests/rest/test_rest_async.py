@@ -203,7 +203,7 @@ async def test_health(room_api: AsyncRoomApi) -> None:
     assert report.version == "0.5.0"
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)  # an empty recordings directory
 async def test_recordings(jellyfish_server: Any) -> None:
     async with AsyncRecordingApi(jellyfish_server.address, jellyfish_server.token) as api:
         assert await api.get_list() == []

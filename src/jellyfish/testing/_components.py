@@ -11,7 +11,7 @@ from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMe
 from jellyfish.testing._context import NodeContext
 from jellyfish.testing._media import MEDIA_COMPONENTS, MediaSimulation
 from jellyfish.testing._media_plane import MediaPlane
-from jellyfish.testing._model import COMPONENT_TYPES, Component, ControlError, Room
+from jellyfish.testing._model import COMPONENT_TYPES, Component, Room
 from jellyfish.testing._params import (
     INVALID_BODY,
     Crash,
@@ -42,14 +42,6 @@ class Components:
         self._rooms = rooms
         self._media = media
         self._simulation = simulation
-
-    def find(self, room_id: str, component_id: str) -> tuple[Room, Component]:
-        """A component of a room, or :class:`ControlError`."""
-        room = self._context.control_room(room_id)
-        endpoint = room.endpoint(component_id)
-        if not isinstance(endpoint, Component):
-            raise ControlError(f"{component_id!r} is a peer, not a component")
-        return room, endpoint
 
     # --- REST --------------------------------------------------------------------------------
 

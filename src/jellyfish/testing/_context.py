@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing._clock import Scheduler
-from jellyfish.testing._model import ControlError, NodeSettings, NotificationBus, Room, WebhookSink
+from jellyfish.testing._model import (
+    Component,
+    ControlError,
+    NodeSettings,
+    NotificationBus,
+    Peer,
+    Room,
+    WebhookSink,
+)
 from jellyfish.testing._params import NotFound
 from jellyfish.testing._telemetry import Telemetry
 
 logger = logging.getLogger("jellyfish.testing")
+
+E = TypeVar("E", Peer, Component)
 
 
 class NodeContext:
@@ -41,16 +52,20 @@ class NodeContext:
         if room is not None and room.webhook_url is not None:
             self.webhooks(room.webhook_url, message)
 
-    def room(self, room_id: str) -> Room:
-        """The room, or 404 ``Room <id> does not exist`` (§2.4)."""
+    def room(self, room_id: str, missing: type[Exception] = NotFound) -> Room:
+        """The room; else 404 ``Room <id> does not exist`` (§2.4), or ``missing``."""
         room = self.rooms.get(room_id)
         if room is None:
-            raise NotFound(f"Room {room_id} does not exist")
+            if missing is NotFound:
+                raise NotFound(f"Room {room_id} does not exist")
+            raise missing(f"room {room_id!r} does not exist")
         return room
 
-    def control_room(self, room_id: str) -> Room:
-        """The room, or :class:`ControlError` (for the control API)."""
-        room = self.rooms.get(room_id)
-        if room is None:
-            raise ControlError(f"room {room_id!r} does not exist")
-        return room
+    def endpoint(self, room_id: str, endpoint_id: str, kind: type[E]) -> tuple[Room, E]:
+        """A peer or component of a room for the control API, or :class:`ControlError`."""
+        room = self.room(room_id, ControlError)
+        endpoint = room.endpoint(endpoint_id)
+        if not isinstance(endpoint, kind):
+            other = "component" if kind is Peer else "peer"
+            raise ControlError(f"{endpoint_id!r} is a {other}, not a {kind.__name__.lower()}")
+        return room, endpoint

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from jellyfish.testing._core import NodeCore
-from jellyfish.testing._fake_peer import FakePeer, FakePeerRegistry
-from jellyfish.testing._model import ControlError
+from jellyfish.testing._fake_peer import FakePeer, FakePeerRegistry, PeerMediaEvents
+from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
+from jellyfish.testing._model import Component, ControlError, Peer
 from jellyfish.testing._tokens import TokenError
 
 #: The path prefix of the control API over HTTP (never a Jellyfish route).
@@ -58,11 +59,43 @@ class ControlTarget(Protocol):
         """What a remote client needs to know about the node (any thread)."""
 
 
+class Endpoint(Protocol):
+    """Where a node's API listens, and the token it takes."""
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as Jellyfish reports it; no scheme."""
+
+    @property
+    def token(self) -> str:
+        """The server API token."""
+
+    @property
+    def http_url(self) -> str:
+        """``http(s)://host:port``."""
+
+
+@dataclass(frozen=True)
+class NodeDescription:
+    """How a node runs, as its control clients show it."""
+
+    metrics_url: str | None
+    resources_dir: str
+    media_speed: float
+
+
 class ControlTransport(Protocol):
     """How :class:`EmulatorControl` reaches the node: in-process or over HTTP."""
 
+    @property
+    def endpoint(self) -> Endpoint:
+        """Where the node's API listens."""
+
     def call(self, operation: str, params: Mapping[str, Any]) -> Any:
         """Run ``operation`` with ``params``; its JSON-compatible result."""
+
+    def describe(self) -> NodeDescription:
+        """The node's metrics URL, resources directory and clock speed."""
 
 
 # --- the operations ---------------------------------------------------------------------------
@@ -195,7 +228,7 @@ def add_track(
 ) -> str:
     """A connected peer or a component publishes a track: ``TrackAdded``."""
     core = _core(target)
-    room = core.context.control_room(room_id)
+    room = core.context.room(room_id, ControlError)
     return core.media.add_track(room, room.endpoint(endpoint_id), track_type, metadata, track_id).id
 
 
@@ -203,7 +236,7 @@ def add_track(
 def remove_track(target: ControlTarget, room_id: str, endpoint_id: str, track_id: str) -> None:
     """A peer or component unpublishes a track: ``TrackRemoved``."""
     core = _core(target)
-    room = core.context.control_room(room_id)
+    room = core.context.room(room_id, ControlError)
     core.media.remove_track(room, room.endpoint(endpoint_id), track_id)
 
 
@@ -213,7 +246,7 @@ def update_track_metadata(
 ) -> None:
     """New track metadata: ``TrackMetadataUpdated``; REST shows the raw value."""
     core = _core(target)
-    room = core.context.control_room(room_id)
+    room = core.context.room(room_id, ControlError)
     core.media.update_track_metadata(room, room.endpoint(endpoint_id), track_id, metadata)
 
 
@@ -221,42 +254,42 @@ def update_track_metadata(
 def set_peer_metadata(target: ControlTarget, room_id: str, peer_id: str, metadata: Any) -> None:
     """The peer's endpoint metadata changes: ``PeerMetadataUpdated``."""
     core = _core(target)
-    core.peers.set_metadata(*core.peers.find(room_id, peer_id), metadata)
+    core.peers.set_metadata(*core.context.endpoint(room_id, peer_id, Peer), metadata)
 
 
 @_operation("loop")
 def crash_peer(target: ControlTarget, room_id: str, peer_id: str, reason: str = "") -> None:
     """The peer's endpoint crashes: ``TrackRemoved`` per track, ``PeerCrashed``, socket 1011."""
     core = _core(target)
-    core.peers.crash(*core.peers.find(room_id, peer_id), reason)
+    core.peers.crash(*core.context.endpoint(room_id, peer_id, Peer), reason)
 
 
 @_operation("loop")
 def crash_component(target: ControlTarget, room_id: str, component_id: str) -> None:
     """The component crashes: ``TrackRemoved`` per track, then ``ComponentCrashed``; it goes."""
     core = _core(target)
-    core.components.crash(*core.components.find(room_id, component_id))
+    core.components.crash(*core.context.endpoint(room_id, component_id, Component))
 
 
 @_operation("loop")
 def crash_room(target: ControlTarget, room_id: str) -> None:
     """The room crashes: ``RoomCrashed`` only; peer sockets close with 1011."""
     core = _core(target)
-    core.rooms.crash(core.context.control_room(room_id))
+    core.rooms.crash(core.context.room(room_id, ControlError))
 
 
 @_operation("loop")
 def end_of_stream(target: ControlTarget, room_id: str, component_id: str) -> None:
     """A component ends before its media does: ``TrackRemoved`` per track, then it is gone."""
     core = _core(target)
-    core.components.finish(*core.components.find(room_id, component_id))
+    core.components.finish(*core.context.endpoint(room_id, component_id, Component))
 
 
 @_operation("loop", returns="string: the hls component id")
 def hls_playable(target: ControlTarget, room_id: str) -> str:
     """Force ``HlsPlayable`` and ``playable: true`` now."""
     core = _core(target)
-    return core.media.hls_playable(core.context.control_room(room_id)).id
+    return core.media.hls_playable(core.context.room(room_id, ControlError)).id
 
 
 @_operation("loop")
@@ -444,6 +477,58 @@ class EmulatorControl:
     def _call(self, operation: str, **params: Any) -> Any:
         return self._control.call(operation, params)
 
+    # --- where ---------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as Jellyfish reports it (``jellyfish_address``); no scheme."""
+        return self._control.endpoint.address
+
+    @property
+    def token(self) -> str:
+        """The server API token (REST bearer token and server-WebSocket auth token)."""
+        return self._control.endpoint.token
+
+    @property
+    def http_url(self) -> str:
+        """``http://host:port`` of the API listener."""
+        return self._control.endpoint.http_url
+
+    @property
+    def server_websocket_url(self) -> str:
+        """``ws://host:port/socket/server/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + SERVER_WS_PATH
+
+    @property
+    def peer_websocket_url(self) -> str:
+        """``ws://host:port/socket/peer/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + PEER_WS_PATH
+
+    @property
+    def metrics_url(self) -> str | None:
+        """The Prometheus endpoint, ``http://127.0.0.1:<port>/metrics`` (None if turned off)."""
+        return self._control.describe().metrics_url
+
+    @property
+    def resources_dir(self) -> Path:
+        """``JF_RESOURCES_BASE_PATH`` (on the emulator's machine): file_component_sources/, ..."""
+        return Path(self._control.describe().resources_dir)
+
+    @property
+    def file_sources_dir(self) -> Path:
+        """Where file components read their files from (created on start)."""
+        return self.resources_dir / "file_component_sources"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Persistent HLS output; what ``GET /recording`` lists."""
+        return self.resources_dir / "recordings"
+
+    @property
+    def media_speed(self) -> float:
+        """Simulated seconds per real second (timers, metrics, media)."""
+        return self._control.describe().media_speed
+
     # --- tracks and metadata -------------------------------------------------------------
 
     def add_track(
@@ -594,7 +679,7 @@ class EmulatorControl:
         return ControlledFakePeer(self, state, timeout)
 
 
-class ControlledFakePeer:
+class ControlledFakePeer(PeerMediaEvents):
     """A fake peer run by the emulator for its control API (see :meth:`EmulatorControl.fake_peer`).
 
     The same methods as :class:`~jellyfish.testing.FakePeer`.
@@ -653,18 +738,6 @@ class ControlledFakePeer:
         event: dict[str, Any] = self._call("fake_peer_receive_media_event", timeout=wait)
         return event
 
-    def connect(self, metadata: Any = None) -> dict[str, Any]:
-        """Send the RTC engine ``connect`` event; return the ``connected`` reply."""
-        self.send_media_event({"type": "connect", "data": {"metadata": metadata}})
-        while True:
-            event = self.receive_media_event()
-            if event.get("type") == "connected":
-                return event
-
-    def update_metadata(self, metadata: Any) -> None:
-        """Send ``updateEndpointMetadata`` (``PeerMetadataUpdated`` follows)."""
-        self.send_media_event({"type": "updateEndpointMetadata", "data": {"metadata": metadata}})
-
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the socket (the server emits ``PeerDisconnected``)."""
         if not self._state["closed"]:
@@ -685,9 +758,17 @@ class ControlledFakePeer:
 class LocalTransport:
     """Runs operations in this process: loop operations on the node's event-loop thread."""
 
-    def __init__(self, target: ControlTarget, on_loop: Callable[[Callable[[], Any]], Any]) -> None:
+    def __init__(
+        self,
+        target: ControlTarget,
+        on_loop: Callable[[Callable[[], Any]], Any],
+        endpoint: Endpoint,
+        describe: Callable[[], NodeDescription],
+    ) -> None:
         self._target = target
         self._on_loop = on_loop
+        self.endpoint = endpoint
+        self.describe = describe
 
     def call(self, operation: str, params: Mapping[str, Any]) -> Any:
         """Run ``operation`` on the node (``ValueError`` for an unknown one or bad params)."""

@@ -16,60 +16,35 @@ hub and the node's webhook sink.
 from __future__ import annotations
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
-from jellyfish.testing._clock import Scheduler
 from jellyfish.testing._components import Components
 from jellyfish.testing._context import NodeContext
 from jellyfish.testing._media import MediaSimulation
 from jellyfish.testing._media_plane import MediaPlane
-from jellyfish.testing._model import (
-    Component,
-    NodeSettings,
-    NotificationBus,
-    Room,
-    Track,
-    WebhookSink,
-)
+from jellyfish.testing._model import Component, Room, Track
 from jellyfish.testing._peers import Peers
 from jellyfish.testing._rooms import Rooms
-from jellyfish.testing._telemetry import ROOM_METRICS_INTERVAL, Telemetry
+from jellyfish.testing._telemetry import ROOM_METRICS_INTERVAL
 from jellyfish.testing._tokens import PeerTokenSigner
 
 
 class NodeCore:
     """The state and rules of one Jellyfish node, behind one facade."""
 
-    def __init__(
-        self,
-        settings: NodeSettings,
-        scheduler: Scheduler,
-        bus: NotificationBus,
-        webhooks: WebhookSink,
-        signer: PeerTokenSigner,
-        telemetry: Telemetry | None = None,
-    ) -> None:
-        self.context = NodeContext(settings, scheduler, bus, webhooks, telemetry or Telemetry())
+    def __init__(self, context: NodeContext, signer: PeerTokenSigner) -> None:
+        self.context = context
+        self.settings = context.settings
+        self.scheduler = context.scheduler
+        self.telemetry = context.telemetry
         simulation = MediaSimulation(
-            scheduler, self, settings.resources_dir, settings.failing_s3_buckets
+            context.scheduler,
+            self,
+            context.settings.resources_dir,
+            context.settings.failing_s3_buckets,
         )
-        self.media = MediaPlane(self.context, simulation)
-        self.rooms = Rooms(self.context, self.media, simulation)
-        self.peers = Peers(self.context, self.rooms, self.media, signer)
-        self.components = Components(self.context, self.rooms, self.media, simulation)
-
-    @property
-    def settings(self) -> NodeSettings:
-        """The node's configuration."""
-        return self.context.settings
-
-    @property
-    def scheduler(self) -> Scheduler:
-        """The node's clock and timers."""
-        return self.context.scheduler
-
-    @property
-    def telemetry(self) -> Telemetry:
-        """The node's Prometheus time series."""
-        return self.context.telemetry
+        self.media = MediaPlane(context, simulation)
+        self.rooms = Rooms(context, self.media, simulation)
+        self.peers = Peers(context, self.rooms, self.media, signer)
+        self.components = Components(context, self.rooms, self.media, simulation)
 
     def room_list(self) -> list[Room]:
         """The live rooms of this node, oldest first."""

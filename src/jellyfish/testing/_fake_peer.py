@@ -9,7 +9,6 @@ import socket
 import struct
 import threading
 import uuid
-from types import TracebackType
 from typing import Any
 
 import websocket
@@ -30,7 +29,34 @@ def _normalise(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
-class FakePeer:
+class PeerMediaEvents:
+    """The RTC engine's media events a browser client sends, over ``send_media_event``."""
+
+    def send_media_event(self, event: dict[str, Any] | str) -> None:
+        """Send ``media_event{data}``; a dict is JSON-encoded."""
+        raise NotImplementedError
+
+    def receive_media_event(self, timeout: float | None = None) -> dict[str, Any]:
+        """The next media event from the server, decoded from JSON."""
+        raise NotImplementedError
+
+    def connect(self, metadata: Any = None) -> dict[str, Any]:
+        """Send the RTC engine ``connect`` event with ``metadata``; return the ``connected`` reply.
+
+        The server emits ``PeerMetadataUpdated`` with the metadata.
+        """
+        self.send_media_event({"type": "connect", "data": {"metadata": metadata}})
+        while True:
+            event = self.receive_media_event()
+            if event.get("type") == "connected":
+                return event
+
+    def update_metadata(self, metadata: Any) -> None:
+        """Send ``updateEndpointMetadata`` (``PeerMetadataUpdated`` follows)."""
+        self.send_media_event({"type": "updateEndpointMetadata", "data": {"metadata": metadata}})
+
+
+class FakePeer(PeerMediaEvents):
     """A peer connected over ``/socket/peer/websocket`` (blocking; websocket-client).
 
     ``FakePeer(url, token)`` connects, sends ``auth_request{token}`` and waits until the
@@ -104,21 +130,6 @@ class FakePeer:
         data = event if isinstance(event, str) else json.dumps(event)
         self.send(PeerMessage(media_event=PeerMessage.MediaEvent(data=data)))
 
-    def connect(self, metadata: Any = None) -> dict[str, Any]:
-        """Send the RTC engine ``connect`` event with ``metadata``; return the ``connected`` reply.
-
-        The server emits ``PeerMetadataUpdated`` with the metadata.
-        """
-        self.send_media_event({"type": "connect", "data": {"metadata": metadata}})
-        while True:
-            event = self.receive_media_event()
-            if event.get("type") == "connected":
-                return event
-
-    def update_metadata(self, metadata: Any) -> None:
-        """Send ``updateEndpointMetadata`` (``PeerMetadataUpdated`` follows)."""
-        self.send_media_event({"type": "updateEndpointMetadata", "data": {"metadata": metadata}})
-
     def receive_media_event(self, timeout: float | None = None) -> dict[str, Any]:
         """The next media event from the server, decoded from JSON."""
         try:
@@ -185,12 +196,7 @@ class FakePeer:
     def __enter__(self) -> FakePeer:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

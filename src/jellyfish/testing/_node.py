@@ -14,7 +14,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -23,10 +22,12 @@ from anyio.abc import TaskStatus
 
 from jellyfish.testing._app import NodeApp
 from jellyfish.testing._clock import Clock
+from jellyfish.testing._context import NodeContext
 from jellyfish.testing._control import (
     CONTROL_VERSION,
     EmulatorControl,
     LocalTransport,
+    NodeDescription,
     schema,
 )
 from jellyfish.testing._control_http import ControlHttp, restart_thread
@@ -38,6 +39,7 @@ from jellyfish.testing._model import ControlError, NodeSettings
 from jellyfish.testing._options import NodeOptions
 from jellyfish.testing._reaping import ConnectionReaper
 from jellyfish.testing._rest import CreateRoom, RestApi, health_payload
+from jellyfish.testing._telemetry import Telemetry
 from jellyfish.testing._tokens import PeerTokenSigner
 from jellyfish.testing._uvicorn import UvicornHost, bind
 from jellyfish.testing._websocket import SocketHooks
@@ -90,6 +92,11 @@ class NodeHost:
         return _http_url(self.options.host, self.port)
 
     @property
+    def token(self) -> str:
+        """The server API token."""
+        return self.options.token
+
+    @property
     def peer_websocket_url(self) -> str:
         """``ws://host:port/socket/peer/websocket``."""
         return self.http_url.replace("http://", "ws://", 1) + PEER_WS_PATH
@@ -121,6 +128,10 @@ class NodeHost:
     def running(self) -> bool:
         """True while the node is attached to a runtime."""
         return self._portal is not None
+
+    def describe(self) -> NodeDescription:
+        """Where the node is and how it runs (any thread)."""
+        return NodeDescription(self.metrics_url, self.resources_dir(), self.options.media_speed)
 
     def info(self) -> dict[str, Any]:
         """What a control client needs to know about the node (``GET /_emulator/v1``)."""
@@ -191,7 +202,7 @@ class NodeHost:
             failing_s3_buckets=options.failing_s3_buckets,
         )
         signer = PeerTokenSigner(options.secret_key_base, options.peer_token_max_age)
-        core = NodeCore(settings, clock, hub, self.webhooks, signer)
+        core = NodeCore(NodeContext(settings, clock, hub, self.webhooks, Telemetry()), signer)
         self.reaper = reaper = ConnectionReaper(options.request_timeout, options.idle_timeout)
         host: UvicornHost | None = None
 
@@ -290,11 +301,11 @@ class NodeHost:
 
 def local_control(host: NodeHost) -> LocalTransport:
     """The control transport to a node of this process."""
-    return LocalTransport(host, host.call_on_loop)
+    return LocalTransport(host, host.call_on_loop, host, host.describe)
 
 
 class NodeView:
-    """Where a node of this process listens and what it holds (``_host`` is its host).
+    """What only a node of this process has (``_host`` is its host).
 
     Shared by ``EmulatorNode`` and ``JellyfishServer``, which are both control clients
     (:class:`~jellyfish.testing._control.EmulatorControl`) of their own host.
@@ -308,59 +319,9 @@ class NodeView:
         return self._host.options
 
     @property
-    def token(self) -> str:
-        """The server API token (REST bearer token and server-WebSocket auth token)."""
-        return self._host.options.token
-
-    @property
     def port(self) -> int:
         """The TCP port the node listens on."""
         return self._host.port
-
-    @property
-    def address(self) -> str:
-        """``host:port`` as Jellyfish reports it (``jellyfish_address``); no scheme."""
-        return self._host.address
-
-    @property
-    def http_url(self) -> str:
-        """``http://host:port`` of the listener."""
-        return self._host.http_url
-
-    @property
-    def server_websocket_url(self) -> str:
-        """``ws://host:port/socket/server/websocket``."""
-        return self._host.http_url.replace("http://", "ws://", 1) + SERVER_WS_PATH
-
-    @property
-    def peer_websocket_url(self) -> str:
-        """``ws://host:port/socket/peer/websocket``."""
-        return self._host.peer_websocket_url
-
-    @property
-    def metrics_url(self) -> str | None:
-        """The Prometheus endpoint, ``http://127.0.0.1:<port>/metrics`` (None if turned off)."""
-        return self._host.metrics_url
-
-    @property
-    def resources_dir(self) -> Path:
-        """``JF_RESOURCES_BASE_PATH``: holds file_component_sources/, recordings/, ..."""
-        return Path(self._host.resources_dir())
-
-    @property
-    def file_sources_dir(self) -> Path:
-        """Where file components read their files from (created on start)."""
-        return self.resources_dir / "file_component_sources"
-
-    @property
-    def recordings_dir(self) -> Path:
-        """Persistent HLS output; what ``GET /recording`` lists."""
-        return self.resources_dir / "recordings"
-
-    @property
-    def media_speed(self) -> float:
-        """Simulated seconds per real second (timers, metrics, media)."""
-        return self._host.options.media_speed
 
     @property
     def core(self) -> NodeCore | None:

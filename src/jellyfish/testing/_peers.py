@@ -10,7 +10,7 @@ from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMe
 from jellyfish.testing._context import NodeContext
 from jellyfish.testing._json import decode_json, encode_json
 from jellyfish.testing._media_plane import MediaPlane
-from jellyfish.testing._model import ControlError, Peer, PeerSocket, Room, seconds
+from jellyfish.testing._model import Peer, PeerSocket, Room, seconds
 from jellyfish.testing._params import INVALID_BODY, Crash, Invalid, LimitReached, NotFound
 from jellyfish.testing._rooms import TIMER_EPSILON, Rooms
 from jellyfish.testing._tokens import PeerTokenSigner, TokenError
@@ -31,14 +31,6 @@ class Peers:
 
     def _emit(self, room: Room, **content: Any) -> None:
         self._context.emit(ServerMessage(**content), room)
-
-    def find(self, room_id: str, peer_id: str) -> tuple[Room, Peer]:
-        """A peer of a room, or :class:`ControlError`."""
-        room = self._context.control_room(room_id)
-        endpoint = room.endpoint(peer_id)
-        if not isinstance(endpoint, Peer):
-            raise ControlError(f"{peer_id!r} is a component, not a peer")
-        return room, endpoint
 
     # --- REST --------------------------------------------------------------------------------
 

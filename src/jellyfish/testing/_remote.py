@@ -5,12 +5,11 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from jellyfish.testing._control import CONTROL_PREFIX, ERRORS, EmulatorControl
+from jellyfish.testing._control import CONTROL_PREFIX, ERRORS, EmulatorControl, NodeDescription
 from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
 
 #: Seconds a restarted emulator may take to answer again.
@@ -18,16 +17,47 @@ RESTART_SECONDS = 20.0
 _POLL_SECONDS = 0.05
 
 
+class ServerAddress:
+    """Where a server in another process is: ``address``, ``token`` and its URLs."""
+
+    def __init__(self, address: str, token: str) -> None:
+        scheme_less = address.split("://", 1)[-1].rstrip("/")
+        self.address = scheme_less
+        self.token = token
+        self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
+
+    @property
+    def server_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/server/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + SERVER_WS_PATH
+
+    @property
+    def peer_websocket_url(self) -> str:
+        """``ws(s)://host:port/socket/peer/websocket``."""
+        return self.http_url.replace("http", "ws", 1) + PEER_WS_PATH
+
+
 class HttpTransport:
     """Operations as ``POST /_emulator/v1/<operation>``; errors raised as their own types."""
 
-    def __init__(self, http_url: str, token: str, timeout: float) -> None:
+    def __init__(self, where: ServerAddress, timeout: float) -> None:
+        self.endpoint = where
         self._client = httpx.Client(
-            base_url=http_url,
-            headers={"authorization": f"Bearer {token}"},
+            base_url=where.http_url,
+            headers={"authorization": f"Bearer {where.token}"},
             timeout=timeout,
         )
         self._timeout = timeout
+        self._described: NodeDescription | None = None
+
+    def describe(self) -> NodeDescription:
+        """Its metrics URL, resources directory and clock speed (asked once)."""
+        if self._described is None:
+            info = self.info()
+            self._described = NodeDescription(
+                info["metrics_url"], info["resources_dir"], float(info["media_speed"])
+            )
+        return self._described
 
     def info(self) -> dict[str, Any]:
         """``GET /_emulator/v1``: the node and the operations' schema."""
@@ -78,27 +108,7 @@ class HttpTransport:
         self._client.close()
 
 
-class ServerAddress:
-    """Where a server in another process is: ``address``, ``token`` and its URLs."""
-
-    def __init__(self, address: str, token: str) -> None:
-        scheme_less = address.split("://", 1)[-1].rstrip("/")
-        self.address = scheme_less
-        self.token = token
-        self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
-
-    @property
-    def server_websocket_url(self) -> str:
-        """``ws(s)://host:port/socket/server/websocket``."""
-        return self.http_url.replace("http", "ws", 1) + SERVER_WS_PATH
-
-    @property
-    def peer_websocket_url(self) -> str:
-        """``ws(s)://host:port/socket/peer/websocket``."""
-        return self.http_url.replace("http", "ws", 1) + PEER_WS_PATH
-
-
-class RemoteEmulator(EmulatorControl, ServerAddress):
+class RemoteEmulator(EmulatorControl):
     """The control API of an emulator in another process, over HTTP.
 
     ``RemoteEmulator("127.0.0.1:5002", "development")`` talks to ``jellyfish emulator``
@@ -111,39 +121,12 @@ class RemoteEmulator(EmulatorControl, ServerAddress):
     """
 
     def __init__(self, address: str, token: str = "development", *, timeout: float = 10.0) -> None:
-        ServerAddress.__init__(self, address, token)
-        self._transport = HttpTransport(self.http_url, token, timeout)
-        EmulatorControl.__init__(self, self._transport)
+        self._transport = HttpTransport(ServerAddress(address, token), timeout)
+        super().__init__(self._transport)
 
     def info(self) -> dict[str, Any]:
         """The emulator's description: address, boot id, clock, paths and operations."""
         return self._transport.info()
-
-    @property
-    def resources_dir(self) -> Path:
-        """The emulator's ``JF_RESOURCES_BASE_PATH`` (a path on its machine)."""
-        return Path(self.info()["resources_dir"])
-
-    @property
-    def file_sources_dir(self) -> Path:
-        """Where its file components read their files from (on its machine)."""
-        return self.resources_dir / "file_component_sources"
-
-    @property
-    def recordings_dir(self) -> Path:
-        """Its persistent HLS output (on its machine)."""
-        return self.resources_dir / "recordings"
-
-    @property
-    def media_speed(self) -> float:
-        """Its clock's speed (simulated seconds per real second)."""
-        return float(self.info()["media_speed"])
-
-    @property
-    def metrics_url(self) -> str | None:
-        """Its Prometheus endpoint, None if turned off."""
-        url = self.info()["metrics_url"]
-        return None if url is None else str(url)
 
     def close(self) -> None:
         """Release the HTTP connections."""
