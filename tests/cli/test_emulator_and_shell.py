@@ -42,8 +42,10 @@ def test_emulator_rejects_what_the_testing_program_rejects() -> None:
 def test_emulator_serves_until_ctrl_c_and_the_cli_talks_to_it(unused_port: int) -> None:
     address = f"127.0.0.1:{unused_port}"
     process = subprocess.Popen(
-        [str(COMMAND), "emulator", "--port", str(unused_port), "--token", "emulator-secret"]
-        + ["--metrics-port", "0"],
+        [
+            *(str(COMMAND), "emulator", "--port", str(unused_port), "--token", "emulator-secret"),
+            *("--metrics-port", "0"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

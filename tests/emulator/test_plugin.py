@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import socket
+from typing import Any
 
 import httpx
 import pytest
@@ -44,11 +43,20 @@ def test_real_server_mode(monkeypatch: pytest.MonkeyPatch) -> None:
         "development",
         f"http://{address}",
     )
-    control = ("add_track", "crash_room", "restart", "drop_server_websockets", "hls_playable")
-    for name in (*control, "advance", "register_rtsp_source"):
+    calls = [
+        lambda: real.add_track("room", "peer"),
+        lambda: real.crash_room("room"),
+        real.restart,
+        real.drop_server_websockets,
+        lambda: real.hls_playable("room"),
+        lambda: real.advance(1),
+        lambda: real.register_rtsp_source("rtsp://x"),
+        lambda: real.fake_peer("token"),
+    ]
+    for call in calls:
         with pytest.raises(pytest.skip.Exception, match="control API"):
-            getattr(real, name)("room")
-    for attribute in ("resources_dir", "media_speed", "file_sources_dir"):
+            call()
+    for attribute in ("resources_dir", "media_speed", "file_sources_dir", "webhooks", "options"):
         with pytest.raises(pytest.skip.Exception, match="control API"):
             getattr(real, attribute)
     with pytest.raises(AttributeError):

@@ -148,9 +148,8 @@ def test_a_request_in_progress_gets_the_idle_timeout() -> None:
             json={"type": "hls", "options": {"lowLatency": True}},
         )
         sock = _connect(server)
-        sock.sendall(
-            f"GET /hls/{room_id}/video.m3u8?_HLS_msn=50&_HLS_part=0 HTTP/1.1\r\nhost: x\r\n\r\n".encode()
-        )
+        target = f"/hls/{room_id}/video.m3u8?_HLS_msn=50&_HLS_part=0"
+        sock.sendall(f"GET {target} HTTP/1.1\r\nhost: x\r\n\r\n".encode())
         sent = time.monotonic()
         received, closed = _read_until_closed(sock)
         sock.close()

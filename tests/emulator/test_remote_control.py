@@ -44,8 +44,10 @@ def child() -> Iterator[RemoteEmulator]:
     """An emulator in another process, with the manual clock; its control API client."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "jellyfish.testing", "--port", str(port), "--token", TOKEN]
-        + ["--manual-clock", "--metrics-port", "0", "--log-level", "warning"],
+        [
+            *(sys.executable, "-m", "jellyfish.testing", "--port", str(port), "--token", TOKEN),
+            *("--manual-clock", "--metrics-port", "0", "--log-level", "warning"),
+        ],
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},

@@ -59,6 +59,125 @@ def _timeout(text: str) -> float | None:
     return None if text == "never" else _positive(text)
 
 
+#: Text options: flag, environment variable, default (None: none), sentence, default as shown.
+_FROM_ENVIRONMENT = (
+    ("--host", "JF_IP", "127.0.0.1", "IP to listen on", "127.0.0.1"),
+    (
+        "--token",
+        "JF_SERVER_API_TOKEN",
+        "development",
+        "Server API token for REST, the server WebSocket and the control API",
+        "development",
+    ),
+    (
+        "--external-address",
+        "JF_HOST",
+        None,
+        "host:port reported as jellyfish_address and in peer_websocket_url",
+        "<host>:<port>",
+    ),
+    (
+        "--resources-dir",
+        "JF_RESOURCES_BASE_PATH",
+        None,
+        "Media root with file_component_sources/, recordings/, ...",
+        "a temporary directory removed on exit",
+    ),
+    (
+        "--secret-key-base",
+        "JF_SECRET_KEY_BASE",
+        None,
+        "Key peer tokens are signed (Phoenix.Token) and salted with",
+        "random per boot",
+    ),
+    ("--git-commit", "JF_GIT_COMMIT", _DEFAULTS.git_commit, "gitCommit reported by /health", "dev"),
+    (
+        "--metrics-host",
+        "JF_METRICS_IP",
+        _DEFAULTS.metrics_host,
+        "IP of the Prometheus listener",
+        "127.0.0.1",
+    ),
+)
+
+#: Numeric options: flag, NodeOptions field, parser, sentence (defaults are NodeOptions').
+_NUMBERS = (
+    ("--heartbeat-interval", "heartbeat_interval", _positive, "Seconds between WebSocket pings"),
+    (
+        "--metrics-interval",
+        "metrics_interval",
+        _positive,
+        "Simulated seconds between MetricsReports",
+    ),
+    (
+        "--request-timeout",
+        "request_timeout",
+        _timeout,
+        "Cowboy's request_timeout: seconds a connection may go without a complete request, "
+        "or 'never'",
+    ),
+    (
+        "--idle-timeout",
+        "idle_timeout",
+        _timeout,
+        "Cowboy's idle_timeout: seconds a busy connection or a WebSocket may go without data "
+        "from the client, or 'never'",
+    ),
+    ("--webhook-timeout", "webhook_timeout", _positive, "Seconds per webhook request, no retries"),
+    ("--peer-token-max-age", "peer_token_max_age", _positive, "Seconds a peer token stays valid"),
+    (
+        "--media-speed",
+        "media_speed",
+        _positive,
+        "Simulated seconds per real second for timers, metrics and media, e.g. 20",
+    ),
+)
+
+#: On/off options: flag, environment variable (None: none), default, sentence with its default.
+_SWITCHES = (
+    ("--sip", "JF_SIP_USED", False, "Allow sip components (default: $JF_SIP_USED or off)."),
+    (
+        "--no-webrtc",
+        "JF_WEBRTC_USED",
+        True,
+        "Refuse WebRTC peers, as JF_WEBRTC_USED=false does (default: $JF_WEBRTC_USED or on).",
+    ),
+    (
+        "--no-recording",
+        "JF_RECORDING_USED",
+        True,
+        "Refuse recording components (default: $JF_RECORDING_USED or on).",
+    ),
+    ("--no-metrics-listener", None, False, "Do not open the Prometheus listener (default: open)."),
+    (
+        "--webhook-loopback-only",
+        None,
+        False,
+        "Send webhooks only to loopback URLs (default: to any URL).",
+    ),
+    (
+        "--fractional-timeouts",
+        None,
+        False,
+        "Accept fractional peerlessPurgeTimeout/peerDisconnectedTimeout (default: integers only, "
+        "like Jellyfish).",
+    ),
+    (
+        "--manual-clock",
+        None,
+        False,
+        "Time stands still until the control API's advance moves it (default: off).",
+    ),
+)
+
+
+def _switch_default(flag: str, variable: str | None, default: bool) -> bool:
+    if variable is None:
+        return False
+    enabled = _env_flag(variable, default)
+    return not enabled if flag.startswith("--no-") else enabled
+
+
 def _parser(prog: str) -> argparse.ArgumentParser:
     env = os.environ.get
     parser = argparse.ArgumentParser(
@@ -69,69 +188,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         ),
     )
     add = parser.add_argument
-    add(
-        "--host",
-        default=env("JF_IP", "127.0.0.1"),
-        help="IP to listen on (default: $JF_IP or 127.0.0.1).",
-    )
+    for flag, variable, default, sentence, shown in _FROM_ENVIRONMENT:
+        add(
+            flag,
+            default=env(variable, default),
+            help=f"{sentence} (default: ${variable} or {shown}).",
+        )
     add(
         "--port",
         type=int,
         default=int(env("JF_PORT", str(DEFAULT_PORT))),
         help=f"Port to listen on; 0 picks a free one (default: $JF_PORT or {DEFAULT_PORT}).",
-    )
-    add(
-        "--token",
-        default=env("JF_SERVER_API_TOKEN", "development"),
-        help="Server API token for REST, the server WebSocket and the control API "
-        "(default: $JF_SERVER_API_TOKEN or development).",
-    )
-    add(
-        "--external-address",
-        default=env("JF_HOST"),
-        help="host:port reported as jellyfish_address and in peer_websocket_url "
-        "(default: $JF_HOST or <host>:<port>).",
-    )
-    add(
-        "--resources-dir",
-        default=env("JF_RESOURCES_BASE_PATH"),
-        help="Media root with file_component_sources/, recordings/, ... "
-        "(default: $JF_RESOURCES_BASE_PATH or a temporary directory removed on exit).",
-    )
-    add(
-        "--secret-key-base",
-        default=env("JF_SECRET_KEY_BASE"),
-        help="Key peer tokens are signed (Phoenix.Token) and salted with "
-        "(default: $JF_SECRET_KEY_BASE or random per boot).",
-    )
-    add(
-        "--sip",
-        action="store_true",
-        default=_env_flag("JF_SIP_USED", False),
-        help="Allow sip components (default: $JF_SIP_USED or off).",
-    )
-    add(
-        "--no-webrtc",
-        action="store_true",
-        default=not _env_flag("JF_WEBRTC_USED", True),
-        help="Refuse WebRTC peers, as JF_WEBRTC_USED=false does (default: $JF_WEBRTC_USED or on).",
-    )
-    add(
-        "--no-recording",
-        action="store_true",
-        default=not _env_flag("JF_RECORDING_USED", True),
-        help="Refuse recording components (default: $JF_RECORDING_USED or on).",
-    )
-    add(
-        "--git-commit",
-        default=env("JF_GIT_COMMIT", _DEFAULTS.git_commit),
-        help=f"gitCommit reported by /health (default: $JF_GIT_COMMIT or {_DEFAULTS.git_commit}).",
-    )
-    add(
-        "--metrics-host",
-        default=env("JF_METRICS_IP", _DEFAULTS.metrics_host),
-        help="IP of the Prometheus listener "
-        f"(default: $JF_METRICS_IP or {_DEFAULTS.metrics_host}).",
     )
     add(
         "--metrics-port",
@@ -140,77 +207,21 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="Port of the Prometheus listener (GET /metrics); 0 picks a free one "
         f"(default: $JF_METRICS_PORT or {DEFAULT_METRICS_PORT}).",
     )
-    add(
-        "--no-metrics-listener",
-        action="store_true",
-        help="Do not open the Prometheus listener (default: it is open).",
-    )
-    add(
-        "--heartbeat-interval",
-        type=_positive,
-        default=_DEFAULTS.heartbeat_interval,
-        help="Seconds between WebSocket pings (default: %(default)g).",
-    )
-    add(
-        "--metrics-interval",
-        type=_positive,
-        default=_DEFAULTS.metrics_interval,
-        help="Simulated seconds between MetricsReports (default: %(default)g).",
-    )
-    add(
-        "--request-timeout",
-        type=_timeout,
-        default=_DEFAULTS.request_timeout,
-        help="Cowboy's request_timeout: seconds a connection may go without a complete "
-        "request, or 'never' (default: %(default)g).",
-    )
-    add(
-        "--idle-timeout",
-        type=_timeout,
-        default=_DEFAULTS.idle_timeout,
-        help="Cowboy's idle_timeout: seconds a busy connection or a WebSocket may go without "
-        "data from the client, or 'never' (default: %(default)g).",
-    )
+    for flag, switch_variable, enabled, sentence in _SWITCHES:
+        add(
+            flag,
+            action="store_true",
+            default=_switch_default(flag, switch_variable, enabled),
+            help=sentence,
+        )
+    for flag, field_name, kind, sentence in _NUMBERS:
+        number = getattr(_DEFAULTS, field_name)
+        add(flag, type=kind, default=number, help=f"{sentence} (default: %(default)g).")
     add(
         "--webhook-format",
         choices=("protobuf", "json"),
         default=_DEFAULTS.webhook_format,
         help="Webhook bodies: v0.5 protobuf or v0.3 JSON (default: %(default)s).",
-    )
-    add(
-        "--webhook-timeout",
-        type=_positive,
-        default=_DEFAULTS.webhook_timeout,
-        help="Seconds per webhook request, no retries (default: %(default)g).",
-    )
-    add(
-        "--webhook-loopback-only",
-        action="store_true",
-        help="Send webhooks only to loopback URLs (default: to any URL).",
-    )
-    add(
-        "--fractional-timeouts",
-        action="store_true",
-        help="Accept fractional peerlessPurgeTimeout/peerDisconnectedTimeout "
-        "(default: integers only, like Jellyfish).",
-    )
-    add(
-        "--peer-token-max-age",
-        type=_positive,
-        default=_DEFAULTS.peer_token_max_age,
-        help="Seconds a peer token stays valid (default: %(default)g).",
-    )
-    add(
-        "--media-speed",
-        type=_positive,
-        default=_DEFAULTS.media_speed,
-        help="Simulated seconds per real second for timers, metrics and media, e.g. 20 "
-        "(default: %(default)g).",
-    )
-    add(
-        "--manual-clock",
-        action="store_true",
-        help="Time stands still until the control API's advance moves it (default: off).",
     )
     add(
         "--failing-s3-bucket",

@@ -11,6 +11,7 @@ reaper (Cowboy's timeouts run between requests).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
@@ -32,26 +33,19 @@ from jellyfish.testing._telemetry import CONTENT_TYPE
 from jellyfish.testing._websocket import SocketHooks
 
 
+@dataclass(eq=False)
 class NodeApp:
     """Routes one node's connections (both listeners) to its APIs and WebSockets."""
 
-    def __init__(
-        self,
-        core: NodeCore,
-        hub: Hub,
-        rest: RestApi,
-        control: ControlHttp,
-        hooks: SocketHooks,
-        reaper: ConnectionReaper,
-        metrics_address: tuple[str, int] | None,
-    ) -> None:
-        self.core = core
-        self.hub = hub
-        self.rest = rest
-        self.control = control
-        self.hooks = hooks
-        self.reaper = reaper
-        self.metrics_address = metrics_address
+    core: NodeCore
+    hub: Hub
+    rest: RestApi
+    control: ControlHttp
+    hooks: SocketHooks
+    reaper: ConnectionReaper
+    metrics_address: tuple[str, int] | None
+
+    def __post_init__(self) -> None:
         self._cors: ASGIApp = CORSMiddleware(
             self._rest, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
@@ -23,25 +25,21 @@ from jellyfish.testing._params import (
     parse_rtsp_options,
     parse_sip_options,
 )
-from jellyfish.testing._rooms import Rooms
 
 logger = logging.getLogger("jellyfish.testing")
 
 
+@dataclass(eq=False)
 class Components:
-    """The components of one node's rooms."""
+    """The components of one node's rooms.
 
-    def __init__(
-        self,
-        context: NodeContext,
-        rooms: Rooms,
-        media: MediaPlane,
-        simulation: MediaSimulation,
-    ) -> None:
-        self._context = context
-        self._rooms = rooms
-        self._media = media
-        self._simulation = simulation
+    REST add/delete, subscriptions and SIP checks, and the ends the engine reports.
+    """
+
+    context: NodeContext
+    media: MediaPlane
+    simulation: MediaSimulation
+    crash_room: Callable[[Room], None]
 
     # --- REST --------------------------------------------------------------------------------
 
@@ -52,7 +50,7 @@ class Components:
         component_type = params["type"]
         if component_type not in COMPONENT_TYPES:
             raise Invalid("Invalid component type")
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         codec = room.config.video_codec
         if component_type in ("hls", "recording", "rtsp") and codec != "h264":
             raise Invalid(f"Incompatible video codec enforced in room {room_id}")
@@ -64,12 +62,12 @@ class Components:
             )
         options = params.get("options", {})
         if not isinstance(options, dict):
-            self._rooms.crash(room)
+            self.crash_room(room)
             raise Crash("component options are not a map")
         try:
             properties, file_path, output_dir = self._configure(room_id, component_type, options)
         except Crash:
-            self._rooms.crash(room)
+            self.crash_room(room)
             raise
         if output_dir is not None:
             os.makedirs(output_dir, exist_ok=True)
@@ -79,14 +77,14 @@ class Components:
         if component_type in MEDIA_COMPONENTS:
             s3 = options.get("s3") if component_type == "hls" else None
             bucket = str(s3["bucket"]) if isinstance(s3, dict) else None
-            self._simulation.component_added(room, component, file_path=file_path, s3_bucket=bucket)
+            self.simulation.component_added(room, component, file_path=file_path, s3_bucket=bucket)
         return component
 
     def _configure(
         self, room_id: str, component_type: str, options: dict[str, Any]
     ) -> tuple[dict[str, Any], str | None, str | None]:
         """``(properties, file path, output directory)`` of a new component, or an error."""
-        settings = self._context.settings
+        settings = self.context.settings
         if component_type == "hls":
             properties = {"playable": False, **parse_hls_options(options)}
             base = "recordings" if properties["persistent"] else "temporary_hls"
@@ -118,7 +116,7 @@ class Components:
 
     def delete(self, room_id: str, component_id: str) -> None:
         """``DELETE /room/<id>/component/<component_id>`` (§2.9)."""
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         component = room.components.get(component_id)
         if component is None:
             raise NotFound(f"Component {component_id} does not exist")
@@ -128,7 +126,7 @@ class Components:
         """``POST /room/<id>/component/<cid>/subscribe`` (§2.10)."""
         if "origins" not in params:
             raise Invalid(INVALID_BODY)
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         component = room.components.get(component_id)
         if component is None:
             raise Invalid(f"Component {component_id} does not exist")
@@ -139,11 +137,11 @@ class Components:
             raise Invalid("Subscribe mode is supported only for HLS and Recording components")
         origins = params["origins"]
         if isinstance(origins, list):
-            self._simulation.subscribed(room, component, [str(origin) for origin in origins])
+            self.simulation.subscribed(room, component, [str(origin) for origin in origins])
 
     def sip_component(self, room_id: str, component_id: str, dial: bool) -> Component:
         """The checks of ``POST``/``DELETE /sip/<room>/<component>/call`` (§2.11)."""
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         component = room.components.get(component_id)
         if component is None:
             raise Invalid(f"Component {component_id} does not exist")
@@ -156,21 +154,21 @@ class Components:
 
     def crash(self, room: Room, component: Component) -> None:
         """The component's endpoint crashes: ``TrackRemoved`` per track, ``ComponentCrashed``."""
-        self._media.remove_all_tracks(room, component)
+        self.media.remove_all_tracks(room, component)
         message = ServerMessage(
             component_crashed=ServerMessage.ComponentCrashed(
                 room_id=room.id, component_id=component.id
             )
         )
-        self._context.emit(message, room)
+        self.context.emit(message, room)
         room.components.pop(component.id, None)
-        self._simulation.component_removed(room, component)
+        self.simulation.component_removed(room, component)
 
     def finish(self, room: Room, component: Component) -> None:
         """A component that ends on its own (a file): ``TrackRemoved`` per track, then it goes."""
         self._remove(room, component)
 
     def _remove(self, room: Room, component: Component) -> None:
-        self._media.remove_all_tracks(room, component)
+        self.media.remove_all_tracks(room, component)
         room.components.pop(component.id, None)
-        self._simulation.component_removed(room, component)
+        self.simulation.component_removed(room, component)

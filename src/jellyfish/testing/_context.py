@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
@@ -24,6 +25,7 @@ logger = logging.getLogger("jellyfish.testing")
 E = TypeVar("E", Peer, Component)
 
 
+@dataclass(eq=False)
 class NodeContext:
     """One node's shared state; the entity classes (rooms, peers, components, media) use it.
 
@@ -31,20 +33,12 @@ class NodeContext:
     once, as the server's room registry forgets a process that exits).
     """
 
-    def __init__(
-        self,
-        settings: NodeSettings,
-        scheduler: Scheduler,
-        bus: NotificationBus,
-        webhooks: WebhookSink,
-        telemetry: Telemetry,
-    ) -> None:
-        self.settings = settings
-        self.scheduler = scheduler
-        self.bus = bus
-        self.webhooks = webhooks
-        self.telemetry = telemetry
-        self.rooms: dict[str, Room] = {}
+    settings: NodeSettings
+    scheduler: Scheduler
+    bus: NotificationBus
+    webhooks: WebhookSink
+    telemetry: Telemetry
+    rooms: dict[str, Room] = field(default_factory=dict)
 
     def emit(self, message: ServerMessage, room: Room | None) -> None:
         """Publish a server notification; post it to ``room``'s webhook if registered (§7.3)."""

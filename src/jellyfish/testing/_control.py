@@ -222,9 +222,9 @@ def add_track(
     target: ControlTarget,
     room_id: str,
     endpoint_id: str,
+    track_id: str | None = None,
     track_type: str = "video",
     metadata: Any = None,
-    track_id: str | None = None,
 ) -> str:
     """A connected peer or a component publishes a track: ``TrackAdded``."""
     core = _core(target)
@@ -755,20 +755,14 @@ class ControlledFakePeer(PeerMediaEvents):
         self.close()
 
 
+@dataclass(frozen=True)
 class LocalTransport:
     """Runs operations in this process: loop operations on the node's event-loop thread."""
 
-    def __init__(
-        self,
-        target: ControlTarget,
-        on_loop: Callable[[Callable[[], Any]], Any],
-        endpoint: Endpoint,
-        describe: Callable[[], NodeDescription],
-    ) -> None:
-        self._target = target
-        self._on_loop = on_loop
-        self.endpoint = endpoint
-        self.describe = describe
+    target: ControlTarget
+    on_loop: Callable[[Callable[[], Any]], Any]
+    endpoint: Endpoint
+    describe: Callable[[], NodeDescription]
 
     def call(self, operation: str, params: Mapping[str, Any]) -> Any:
         """Run ``operation`` on the node (``ValueError`` for an unknown one or bad params)."""
@@ -777,5 +771,5 @@ class LocalTransport:
             raise ValueError(f"unknown control operation {operation!r}")
         arguments = found.bind(params)
         if found.where == "loop":
-            return self._on_loop(lambda: found.function(self._target, **arguments))
-        return found.function(self._target, **arguments)
+            return self.on_loop(lambda: found.function(self.target, **arguments))
+        return found.function(self.target, **arguments)

@@ -44,7 +44,7 @@ class NodeCore:
         self.media = MediaPlane(context, simulation)
         self.rooms = Rooms(context, self.media, simulation)
         self.peers = Peers(context, self.rooms, self.media, signer)
-        self.components = Components(context, self.rooms, self.media, simulation)
+        self.components = Components(context, self.media, simulation, self.rooms.crash)
 
     def room_list(self) -> list[Room]:
         """The live rooms of this node, oldest first."""

@@ -7,6 +7,7 @@ published by a test and one published by a file component produce the same notif
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
@@ -22,19 +23,19 @@ _TRACK_EVENT_FIELDS = {
 }
 
 
+@dataclass(eq=False)
 class MediaPlane:
     """Tracks of peers and components, HLS notifications and the MetricsReport."""
 
-    def __init__(self, context: NodeContext, simulation: MediaSimulation) -> None:
-        self._context = context
-        self._simulation = simulation
+    context: NodeContext
+    simulation: MediaSimulation
 
     def _track_event(self, kind: str, room: Room, endpoint: Endpoint, track: Track) -> None:
         endpoint_key = "peer_id" if isinstance(endpoint, Peer) else "component_id"
         body = getattr(ServerMessage, kind)(
             room_id=room.id, track=track.to_proto(), **{endpoint_key: endpoint.id}
         )
-        self._context.emit(ServerMessage(**{_TRACK_EVENT_FIELDS[kind]: body}), room)
+        self.context.emit(ServerMessage(**{_TRACK_EVENT_FIELDS[kind]: body}), room)
 
     # --- tracks ----------------------------------------------------------------------------
 
@@ -58,7 +59,7 @@ class MediaPlane:
             raise ControlError(f"track {track.id!r} already exists")
         endpoint.tracks[track.id] = track
         self._track_event("TrackAdded", room, endpoint, track)
-        self._simulation.track_added(room, endpoint, track)
+        self.simulation.track_added(room, endpoint, track)
         return track
 
     def publish_track(self, room: Room, component: Component, track_type: str) -> Track:
@@ -71,14 +72,14 @@ class MediaPlane:
         if track is None:
             raise ControlError(f"no track {track_id!r} on {endpoint.id!r}")
         self._track_event("TrackRemoved", room, endpoint, track)
-        self._simulation.track_removed(room, endpoint, track)
+        self.simulation.track_removed(room, endpoint, track)
 
     def remove_all_tracks(self, room: Room, endpoint: Endpoint) -> None:
         """``TrackRemoved`` for each of the endpoint's tracks (in id order)."""
         for key in sorted(endpoint.tracks):
             track = endpoint.tracks[key]
             self._track_event("TrackRemoved", room, endpoint, track)
-            self._simulation.track_removed(room, endpoint, track)
+            self.simulation.track_removed(room, endpoint, track)
         endpoint.tracks.clear()
 
     def update_track_metadata(
@@ -102,35 +103,35 @@ class MediaPlane:
         message = ServerMessage(
             hls_playable=ServerMessage.HlsPlayable(room_id=room.id, component_id=hls.id)
         )
-        self._context.emit(message, room)
+        self.context.emit(message, room)
         return hls
 
     def hls_upload_result(self, room_id: str, ok: bool) -> None:
         """HlsUploaded / HlsUploadCrashed (usually after the room is gone)."""
-        room = self._context.rooms.get(room_id)
+        room = self.context.rooms.get(room_id)
         if ok:
             message = ServerMessage(hls_uploaded=ServerMessage.HlsUploaded(room_id=room_id))
         else:
             message = ServerMessage(
                 hls_upload_crashed=ServerMessage.HlsUploadCrashed(room_id=room_id)
             )
-        self._context.emit(message, room)
+        self.context.emit(message, room)
 
     def hls_output_dir(self, room_id: str) -> str | None:
         """The output directory of the room's live hls component, if any."""
-        room = self._context.rooms.get(room_id)
+        room = self.context.rooms.get(room_id)
         hls = None if room is None else room.hls_component()
         return None if hls is None else hls.output_dir
 
     def hls_low_latency(self, room_id: str) -> bool:
         """Whether the room's live hls component is LL-HLS (only those answer blocking requests)."""
-        room = self._context.rooms.get(room_id)
+        room = self.context.rooms.get(room_id)
         hls = None if room is None else room.hls_component()
         return hls is not None and bool(hls.properties["lowLatency"])
 
     def hls_part(self, room_id: str, filename: str) -> bytes | None:
         """An LL-HLS partial segment of the room's live hls component, from memory."""
-        return self._simulation.hls_part(room_id, filename)
+        return self.simulation.hls_part(room_id, filename)
 
     def is_live_recording(self, recording_id: str) -> bool:
         """A recording whose room still has an hls component is live (not listed/served)."""
@@ -140,18 +141,18 @@ class MediaPlane:
 
     def register_rtsp_source(self, uri: str) -> None:
         """Make ``uri`` reachable for rtsp components (now or at their next attempt)."""
-        self._simulation.rtsp_sources.add(uri)
+        self.simulation.rtsp_sources.add(uri)
 
     def unregister_rtsp_source(self, uri: str) -> None:
         """Make ``uri`` unreachable for later connection attempts."""
-        self._simulation.rtsp_sources.discard(uri)
+        self.simulation.rtsp_sources.discard(uri)
 
     # --- metrics ---------------------------------------------------------------------------
 
     def metrics_report(self) -> str:
         """The MetricsReport JSON string: per room, per connected WebRTC endpoint (§8)."""
         report: dict[str, Any] = {}
-        for room in self._context.rooms.values():
+        for room in self.context.rooms.values():
             endpoints: dict[str, Any] = {}
             for peer in room.peers.values():
                 if peer.status != "connected":
@@ -174,4 +175,4 @@ class MediaPlane:
 
     def active_media_rooms(self) -> int:
         """Rooms with media-simulation state (rooms without media components have none)."""
-        return self._simulation.active_rooms()
+        return self.simulation.active_rooms()

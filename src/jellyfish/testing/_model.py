@@ -17,6 +17,8 @@ from jellyfish.testing._json import encode_json
 from jellyfish.testing._params import RoomConfig
 
 COMPONENT_TYPES = ("hls", "rtsp", "file", "sip", "recording")
+#: Timers may fire up to one clock tick early; Jellyfish compares in milliseconds.
+TIMER_EPSILON = 0.001
 
 
 class ControlError(ValueError):

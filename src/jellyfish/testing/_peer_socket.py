@@ -41,11 +41,8 @@ class PeerSocket(Connection):
                 logger.error("Peer WS received a text frame before authenticating")
                 self.close(1011, "")
                 return
-            try:
-                message = PeerMessage.FromString(data)
-            except DecodeError:
-                logger.error("Peer WS received a frame that is not a PeerMessage")
-                self.close(1011, "")
+            message = self.decode(data, PeerMessage)
+            if message is None:
                 return
             if message.WhichOneof("content") != "auth_request":
                 self.close(1000, "unauthenticated")
@@ -66,7 +63,7 @@ class PeerSocket(Connection):
         try:
             message = PeerMessage.FromString(data)
         except DecodeError:
-            return
+            return  # ignored after auth
         if message.WhichOneof("content") == "media_event":
             self.peers.media_event(self.room, self.peer, self, message.media_event.data)
 

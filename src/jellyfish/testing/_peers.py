@@ -4,33 +4,37 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing._context import NodeContext
 from jellyfish.testing._json import decode_json, encode_json
 from jellyfish.testing._media_plane import MediaPlane
-from jellyfish.testing._model import Peer, PeerSocket, Room, seconds
+from jellyfish.testing._model import TIMER_EPSILON, Peer, PeerSocket, Room, seconds
 from jellyfish.testing._params import INVALID_BODY, Crash, Invalid, LimitReached, NotFound
-from jellyfish.testing._rooms import TIMER_EPSILON, Rooms
+from jellyfish.testing._rooms import Rooms
 from jellyfish.testing._tokens import PeerTokenSigner, TokenError
 
 logger = logging.getLogger("jellyfish.testing")
 
 
+@dataclass(eq=False)
 class Peers:
-    """The WebRTC peers of one node's rooms."""
+    """The WebRTC peers of one node's rooms.
 
-    def __init__(
-        self, context: NodeContext, rooms: Rooms, media: MediaPlane, signer: PeerTokenSigner
-    ) -> None:
-        self._context = context
-        self._rooms = rooms
-        self._media = media
-        self.signer = signer
+    REST add/delete, the peer socket's lifecycle, media events, crashes and the
+    peer-disconnected purge. Tokens are signed and checked by ``signer``; the room-level
+    consequences (peerless purge, crashes) go through ``rooms``.
+    """
+
+    context: NodeContext
+    rooms: Rooms
+    media: MediaPlane
+    signer: PeerTokenSigner
 
     def _emit(self, room: Room, **content: Any) -> None:
-        self._context.emit(ServerMessage(**content), room)
+        self.context.emit(ServerMessage(**content), room)
 
     # --- REST --------------------------------------------------------------------------------
 
@@ -40,7 +44,7 @@ class Peers:
             raise Invalid(INVALID_BODY)
         if params["type"] != "webrtc":
             raise Invalid("Invalid peer type")
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         max_peers = room.config.max_peers
         if max_peers is not None and len(room.peers) >= max_peers:
             raise LimitReached(f"Reached peer limit in room {room_id}")
@@ -48,10 +52,10 @@ class Peers:
         if isinstance(options, dict) and not isinstance(options.get("enableSimulcast", True), bool):
             raise Invalid(INVALID_BODY)
         if not isinstance(options, dict):
-            self._rooms.crash(room)
+            self.rooms.crash(room)
             raise Crash("peer options are not a map")
-        if not self._context.settings.webrtc_enabled:
-            self._rooms.crash(room)
+        if not self.context.settings.webrtc_enabled:
+            self.rooms.crash(room)
             raise Crash(
                 "WebRTC peers can only be used if JF_WEBRTC_USED environmental variable is not "
                 'set to "false"'
@@ -60,18 +64,18 @@ class Peers:
         room.peers[peer.id] = peer
         logger.info("Added peer %s to room %s", peer.id, room.id)
         self._arm_disconnected(room, peer)
-        self._rooms.arm_peerless(room)
+        self.rooms.arm_peerless(room)
         self._emit(room, peer_added=ServerMessage.PeerAdded(room_id=room.id, peer_id=peer.id))
         return room, peer, self.signer.sign(room.id, peer.id)
 
     def delete(self, room_id: str, peer_id: str) -> None:
         """``DELETE /room/<id>/peer/<peer_id>`` (§2.7)."""
-        room = self._context.room(room_id)
+        room = self.context.room(room_id)
         peer = room.peers.get(peer_id)
         if peer is None:
             raise NotFound(f"Peer {peer_id} does not exist")
         del room.peers[peer_id]
-        self._media.remove_all_tracks(room, peer)
+        self.media.remove_all_tracks(room, peer)
         if peer.socket is not None:
             peer.socket.close(1000, "Peer removed")
             peer.socket = None
@@ -79,17 +83,17 @@ class Peers:
                 room,
                 peer_disconnected=ServerMessage.PeerDisconnected(room_id=room.id, peer_id=peer_id),
             )
-            self._context.telemetry.peer_disconnected(room.id)
+            self.context.telemetry.peer_disconnected(room.id)
         peer.status = "disconnected"
         self._emit(room, peer_deleted=ServerMessage.PeerDeleted(room_id=room.id, peer_id=peer_id))
-        self._rooms.arm_peerless(room)
+        self.rooms.arm_peerless(room)
 
     # --- the peer socket (§6) ------------------------------------------------------------------
 
     def authenticate(self, token: str, socket: PeerSocket) -> tuple[Room, Peer]:
         """Peer-socket auth (§6.2); raises :class:`TokenError` with the close reason."""
         room_id, peer_id = self.signer.verify(token)
-        room = self._context.rooms.get(room_id)
+        room = self.context.rooms.get(room_id)
         if room is None:
             raise TokenError("room not found")
         peer = room.peers.get(peer_id)
@@ -100,7 +104,7 @@ class Peers:
         peer.socket = socket
         peer.status = "connected"
         logger.info("Peer %s connected to room %s", peer_id, room_id)
-        self._context.telemetry.peer_connected(room.id)
+        self.context.telemetry.peer_connected(room.id)
         self._emit(
             room, peer_connected=ServerMessage.PeerConnected(room_id=room_id, peer_id=peer_id)
         )
@@ -115,11 +119,11 @@ class Peers:
         self._emit(
             room, peer_disconnected=ServerMessage.PeerDisconnected(room_id=room.id, peer_id=peer.id)
         )
-        self._context.telemetry.peer_disconnected(room.id)
-        self._media.remove_all_tracks(room, peer)
+        self.context.telemetry.peer_disconnected(room.id)
+        self.media.remove_all_tracks(room, peer)
         peer.status = "disconnected"
         self._arm_disconnected(room, peer)
-        self._rooms.arm_peerless(room)
+        self.rooms.arm_peerless(room)
 
     def media_event(self, room: Room, peer: Peer, socket: PeerSocket, data: str) -> None:
         """A media event from a connected peer (a small subset of the RTC engine)."""
@@ -152,9 +156,7 @@ class Peers:
         elif kind == "updateTrackMetadata":
             track = peer.tracks.get(str(payload.get("trackId")))
             if track is not None:
-                self._media.update_track_metadata(
-                    room, peer, track.id, payload.get("trackMetadata")
-                )
+                self.media.update_track_metadata(room, peer, track.id, payload.get("trackMetadata"))
 
     # --- what the engine reports -----------------------------------------------------------------
 
@@ -170,23 +172,23 @@ class Peers:
 
     def crash(self, room: Room, peer: Peer, reason: str) -> None:
         """The peer's engine endpoint crashes (§4.5)."""
-        self._media.remove_all_tracks(room, peer)
+        self.media.remove_all_tracks(room, peer)
         self._emit(
             room,
             peer_crashed=ServerMessage.PeerCrashed(room_id=room.id, peer_id=peer.id, reason=reason),
         )
-        self._context.telemetry.peer_crashed(room.id)
+        self.context.telemetry.peer_crashed(room.id)
         del room.peers[peer.id]
         if peer.socket is not None:
             peer.socket.close(1011, reason or "Internal server error")
             peer.socket = None
         peer.status = "disconnected"
-        self._rooms.arm_peerless(room)
+        self.rooms.arm_peerless(room)
 
     # --- the peer-disconnected purge (§4.4) ------------------------------------------------------
 
     def _arm_disconnected(self, room: Room, peer: Peer) -> None:
-        scheduler = self._context.scheduler
+        scheduler = self.context.scheduler
         peer.disconnected_at = scheduler.now()
         timeout = room.config.peer_disconnected_timeout
         if timeout is None:
@@ -198,9 +200,9 @@ class Peers:
         if not room.alive or timeout is None or room.peers.get(peer.id) is not peer:
             return
         due = peer.disconnected_at + seconds(timeout) - TIMER_EPSILON
-        if peer.status == "disconnected" and self._context.scheduler.now() >= due:
+        if peer.status == "disconnected" and self.context.scheduler.now() >= due:
             del room.peers[peer.id]
             self._emit(
                 room, peer_deleted=ServerMessage.PeerDeleted(room_id=room.id, peer_id=peer.id)
             )
-            self._rooms.arm_peerless(room)
+            self.rooms.arm_peerless(room)

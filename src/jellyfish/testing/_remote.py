@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 
 from jellyfish.testing._control import CONTROL_PREFIX, ERRORS, EmulatorControl, NodeDescription
-from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
 
 #: Seconds a restarted emulator may take to answer again.
 RESTART_SECONDS = 20.0
@@ -18,23 +17,13 @@ _POLL_SECONDS = 0.05
 
 
 class ServerAddress:
-    """Where a server in another process is: ``address``, ``token`` and its URLs."""
+    """Where a server in another process is: ``address`` (no scheme), ``token``, ``http_url``."""
 
     def __init__(self, address: str, token: str) -> None:
         scheme_less = address.split("://", 1)[-1].rstrip("/")
         self.address = scheme_less
         self.token = token
         self.http_url = address.rstrip("/") if "://" in address else f"http://{scheme_less}"
-
-    @property
-    def server_websocket_url(self) -> str:
-        """``ws(s)://host:port/socket/server/websocket``."""
-        return self.http_url.replace("http", "ws", 1) + SERVER_WS_PATH
-
-    @property
-    def peer_websocket_url(self) -> str:
-        """``ws(s)://host:port/socket/peer/websocket``."""
-        return self.http_url.replace("http", "ws", 1) + PEER_WS_PATH
 
 
 class HttpTransport:

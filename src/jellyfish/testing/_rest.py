@@ -251,6 +251,15 @@ class RestApi:
         shutil.rmtree(path, ignore_errors=True)
         return Response(status_code=204)
 
+    def _file_inside(self, directory: str, filename: str, escape_message: str) -> Response:
+        """The file ``filename`` of ``directory``: 400 if it escapes, 404 if it is missing."""
+        path = path_inside(directory, filename)
+        if path is None:
+            raise Invalid(f"{escape_message}{filename}")
+        if not os.path.isfile(path):
+            raise NotFound("File not found")
+        return self._file(path)
+
     @staticmethod
     def _file(path: str) -> Response:
         with open(path, "rb") as handle:
@@ -267,12 +276,7 @@ class RestApi:
             raise Invalid(f"Invalid recording, got: {recording_id}")
         if not os.path.isdir(directory) or self.core.media.is_live_recording(recording_id):
             raise NotFound("File not found")
-        path = path_inside(directory, filename)
-        if path is None:
-            raise Invalid(f"Invalid filename, got: {filename}")
-        if not os.path.isfile(path):
-            raise NotFound("File not found")
-        return self._file(path)
+        return self._file_inside(directory, filename, "Invalid filename, got: ")
 
     async def _hls_content(self, request: Request, room_id: str, filename: str) -> Response:
         query = request.query_params
@@ -296,12 +300,7 @@ class RestApi:
                 return Response(
                     part, status_code=200, headers={"content-type": "video/iso.segment"}
                 )
-        path = path_inside(directory, filename)
-        if path is None:
-            raise Invalid(f"Invalid filename, got {filename}")
-        if not os.path.isfile(path):
-            raise NotFound("File not found")
-        return self._file(path)
+        return self._file_inside(directory, filename, "Invalid filename, got ")
 
     async def _blocking_playlist(
         self, room_id: str, filename: str, msn: int, part: int

@@ -4,43 +4,39 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing._context import NodeContext
 from jellyfish.testing._media import MediaSimulation
 from jellyfish.testing._media_plane import MediaPlane
-from jellyfish.testing._model import Room, seconds
+from jellyfish.testing._model import TIMER_EPSILON, Room, seconds
 from jellyfish.testing._params import Invalid, RoomConfig, parse_room_config
 
 logger = logging.getLogger("jellyfish.testing")
 
-#: Timers may fire up to one clock tick early; Jellyfish compares in milliseconds.
-TIMER_EPSILON = 0.001
 
-
+@dataclass(eq=False)
 class Rooms:
     """The rooms of one node."""
 
-    def __init__(
-        self, context: NodeContext, media: MediaPlane, simulation: MediaSimulation
-    ) -> None:
-        self._context = context
-        self._media = media
-        self._simulation = simulation
+    context: NodeContext
+    media: MediaPlane
+    simulation: MediaSimulation
 
     def validate(self, params: dict[str, Any]) -> RoomConfig:
         """Validate ``POST /room`` parameters (raises :class:`ApiError`)."""
-        return parse_room_config(params, self._context.settings.allow_float_timeouts)
+        return parse_room_config(params, self.context.settings.allow_float_timeouts)
 
     def load(self) -> tuple[int, int]:
         """``(forwarded tracks, rooms)``: what the cluster placement compares (§2.3)."""
-        rooms = self._context.rooms
+        rooms = self.context.rooms
         return sum(room.track_count() for room in rooms.values()), len(rooms)
 
     def create(self, config: RoomConfig) -> Room:
         """Start a room (steps 1-3 of §2.3)."""
-        context = self._context
+        context = self.context
         room_id = config.room_id if config.room_id is not None else str(uuid.uuid4())
         if room_id in context.rooms:
             raise Invalid(f'Cannot add room with id "{room_id}" - room already exists')
@@ -54,33 +50,33 @@ class Rooms:
 
     def delete(self, room_id: str) -> None:
         """``DELETE /room/<id>``: a normal stop; RoomDeleted follows asynchronously."""
-        self._stop(self._context.room(room_id), defer_room_deleted=True)
+        self._stop(self.context.room(room_id), defer_room_deleted=True)
 
     def crash(self, room: Room) -> None:
         """An abnormal room exit (§4.3)."""
         if not room.alive:
             return
         logger.error("Room %s crashed", room.id)
-        context = self._context
+        context = self.context
         room.alive = False
         context.rooms.pop(room.id, None)
         for peer in room.peers.values():
             if peer.socket is not None:
                 peer.socket.close(1011, "Internal server error")
                 peer.socket = None
-        self._simulation.room_stopped(room)
+        self.simulation.room_stopped(room)
         context.emit(ServerMessage(room_crashed=ServerMessage.RoomCrashed(room_id=room.id)), room)
         context.telemetry.room_gone(room.id)
         room.webhook_url = None
-        self._simulation.room_deleted(room, crashed=True)
+        self.simulation.room_deleted(room, crashed=True)
 
     def _stop(self, room: Room, defer_room_deleted: bool) -> None:
-        context = self._context
+        context = self.context
         room.alive = False
         context.rooms.pop(room.id, None)
         for key in sorted(room.peers):
             peer = room.peers[key]
-            self._media.remove_all_tracks(room, peer)
+            self.media.remove_all_tracks(room, peer)
             if peer.socket is not None:
                 peer.socket.close(1000, "Room stopped")
                 peer.socket = None
@@ -91,8 +87,8 @@ class Rooms:
                 room,
             )
         for key in sorted(room.components):
-            self._media.remove_all_tracks(room, room.components[key])
-        self._simulation.room_stopped(room)
+            self.media.remove_all_tracks(room, room.components[key])
+        self.simulation.room_stopped(room)
 
         def finish() -> None:
             context.emit(
@@ -100,7 +96,7 @@ class Rooms:
             )
             context.telemetry.room_gone(room.id)
             room.webhook_url = None
-            self._simulation.room_deleted(room, crashed=False)
+            self.simulation.room_deleted(room, crashed=False)
 
         if defer_room_deleted:
             context.scheduler.call_soon(finish)
@@ -114,16 +110,16 @@ class Rooms:
         timeout = room.config.peerless_purge_timeout
         if timeout is None or not room.all_disconnected():
             return
-        scheduler = self._context.scheduler
+        scheduler = self.context.scheduler
         room.last_peer_left = scheduler.now()
         scheduler.call_later(seconds(timeout), lambda: self._peerless_fired(room))
 
     def _peerless_fired(self, room: Room) -> None:
         timeout = room.config.peerless_purge_timeout
-        if not room.alive or self._context.rooms.get(room.id) is not room or timeout is None:
+        if not room.alive or self.context.rooms.get(room.id) is not room or timeout is None:
             return
         due = room.last_peer_left + seconds(timeout) - TIMER_EPSILON
-        if room.all_disconnected() and self._context.scheduler.now() >= due:
+        if room.all_disconnected() and self.context.scheduler.now() >= due:
             logger.info("Removing room %s due to peerless purge timeout", room.id)
             self._stop(room, defer_room_deleted=False)
 
@@ -131,5 +127,5 @@ class Rooms:
 
     def scrape_metrics(self) -> None:
         """The room service's periodic room gauges (peer counts include disconnected peers)."""
-        rooms = self._context.rooms.values()
-        self._context.telemetry.scrape_rooms((room.id, len(room.peers)) for room in rooms)
+        rooms = self.context.rooms.values()
+        self.context.telemetry.scrape_rooms((room.id, len(room.peers)) for room in rooms)

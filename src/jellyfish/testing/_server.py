@@ -97,6 +97,11 @@ class JellyfishServer(EmulatorControl, NodeView, _StartStop):
         runtime.start()
         self._runtime = runtime
 
+    def _stop_runtime(self) -> None:
+        runtime, self._runtime = self._runtime, None
+        if runtime is not None:
+            runtime.stop()
+
     def start(self) -> JellyfishServer:
         """Start listening (blocking until the server accepts connections)."""
         with self._lifecycle:
@@ -112,9 +117,7 @@ class JellyfishServer(EmulatorControl, NodeView, _StartStop):
     def stop(self) -> None:
         """Stop: drop every connection, cancel timers and webhooks, join the thread."""
         with self._lifecycle:
-            runtime, self._runtime = self._runtime, None
-            if runtime is not None:
-                runtime.stop()
+            self._stop_runtime()
             self._remove_owned_dir()
 
     def restart(self) -> None:
@@ -125,9 +128,7 @@ class JellyfishServer(EmulatorControl, NodeView, _StartStop):
         ``resources_dir`` survive.
         """
         with self._lifecycle:
-            runtime, self._runtime = self._runtime, None
-            if runtime is not None:
-                runtime.stop()
+            self._stop_runtime()
             self._start_runtime()
 
     def __repr__(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from google.protobuf.message import DecodeError
 from starlette.websockets import WebSocket
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
@@ -33,11 +32,8 @@ class ServerSocket(Connection):
         if data is None:
             self.close(1003, "operation not allowed")
             return
-        try:
-            message = ServerMessage.FromString(data)
-        except DecodeError:
-            logger.error("Server WS received a frame that is not a ServerMessage")
-            self.close(1011, "")
+        message = self.decode(data, ServerMessage)
+        if message is None:
             return
         kind = message.WhichOneof("content")
         if not self.authenticated:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
+from google.protobuf.message import DecodeError, Message
 from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 logger = logging.getLogger("jellyfish.testing")
+
+M = TypeVar("M", bound=Message)
 
 #: Unsent frames a client may have queued before the emulator drops it. Jellyfish itself has
 #: no bound (the socket process's mailbox grows); see docs/testing.md.
@@ -63,6 +67,18 @@ class Connection:
         if not self.closing:
             self.closing = True
             self._out.send_nowait((code, reason))
+
+    def decode(self, data: bytes, message_class: type[M]) -> M | None:
+        """``data`` as a protobuf message; None (the socket closes with 1011) if it is not one.
+
+        In Jellyfish the socket process crashes on such a frame (§5, §6.2).
+        """
+        try:
+            return message_class.FromString(data)
+        except DecodeError:
+            logger.error("WebSocket received a frame that is not a %s", message_class.__name__)
+            self.close(1011, "")
+            return None
 
     def start_heartbeat(self) -> None:
         """Start WebSocket pings (Jellyfish pings only after auth)."""

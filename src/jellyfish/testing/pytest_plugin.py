@@ -26,37 +26,21 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 import pytest
 
+from jellyfish.testing._control import EmulatorControl
 from jellyfish.testing._remote import RemoteEmulator, ServerAddress, control_api_available
 from jellyfish.testing._server import JellyfishServer
 
 SKIP_REASON = "needs the jellyfish.testing control API; running against a real Jellyfish"
 IN_PROCESS_SKIP_REASON = "needs the emulator in this process; JELLYFISH_ADDRESS points elsewhere"
 
-#: The emulator-only methods that a :class:`RealJellyfish` answers with ``pytest.skip``.
-CONTROL_API = frozenset(
-    name
-    for name in dir(JellyfishServer)
-    if not name.startswith("_")
-    and callable(getattr(JellyfishServer, name, None))
-    and name not in ("start", "stop")
-)
-
-#: Emulator-only properties; reading them on a :class:`RealJellyfish` skips the test.
-CONTROL_PROPERTIES = frozenset(
-    name
-    for name in dir(JellyfishServer)
-    if isinstance(getattr(JellyfishServer, name, None), property)
-    and name not in ("address", "token", "http_url", "server_websocket_url", "peer_websocket_url")
-) | {"webhooks", "options"}
-
 
 def real_jellyfish_address() -> str | None:
-    """``JELLYFISH_ADDRESS`` if the tests should run against a real server."""
+    """``JELLYFISH_ADDRESS`` if the tests should run against a server in another process."""
     return os.environ.get("JELLYFISH_ADDRESS") or None
 
 
@@ -65,22 +49,36 @@ def skip_without_emulator() -> NoReturn:
     pytest.skip(SKIP_REASON)
 
 
-class RealJellyfish(ServerAddress):
+class _NoControlApi:
+    """The control transport of a real Jellyfish: every operation skips the test."""
+
+    def __init__(self, endpoint: ServerAddress) -> None:
+        self.endpoint = endpoint
+
+    def call(self, operation: str, params: Mapping[str, Any]) -> NoReturn:
+        skip_without_emulator()
+
+    def describe(self) -> NoReturn:
+        skip_without_emulator()
+
+
+#: What only an emulator in this process has.
+IN_PROCESS_ATTRIBUTES = frozenset({"webhooks", "options", "core", "host", "port", "running"})
+
+
+class RealJellyfish(EmulatorControl):
     """A real Jellyfish reached through ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN``.
 
     It has the same ``address`` / ``token`` / ``http_url`` as the emulator; control-API
-    calls skip the test.
+    calls (and the emulator's own attributes) skip the test.
     """
 
+    def __init__(self, address: str, token: str) -> None:
+        super().__init__(_NoControlApi(ServerAddress(address, token)))
+
     def __getattr__(self, name: str) -> Any:
-        if name in CONTROL_PROPERTIES:
+        if name in IN_PROCESS_ATTRIBUTES:
             skip_without_emulator()
-        if name in CONTROL_API:
-
-            def skip(*args: Any, **kwargs: Any) -> NoReturn:
-                skip_without_emulator()
-
-            return skip
         raise AttributeError(name)
 
 
@@ -141,10 +139,6 @@ class PytestRemoteEmulator(RemoteEmulator):
         if name in IN_PROCESS_ATTRIBUTES:
             pytest.skip(IN_PROCESS_SKIP_REASON)
         raise AttributeError(name)
-
-
-#: What only an emulator in this process has.
-IN_PROCESS_ATTRIBUTES = frozenset({"webhooks", "options", "core", "host", "port", "running"})
 
 
 def _server(media_speed: float = 1.0) -> Iterator[JellyfishServer | RealJellyfish | RemoteEmulator]:
