@@ -26,6 +26,7 @@ and from Erlang's "External Term Format" chapter (erts/doc), not from the emulat
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import struct
@@ -33,6 +34,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jellyfish.testing import FakePeer, JellyfishServer
 
@@ -220,3 +223,30 @@ def test_the_key_is_the_secret_key_base_option_across_restarts() -> None:
             "room_id": room_id.encode(),
         }
         assert server.verify_peer_token(token) == (room_id, peer_id)
+
+
+terms = st.recursive(
+    st.integers(min_value=-(2**70), max_value=2**70) | st.binary(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4).map(tuple)
+        | st.dictionaries(st.binary(max_size=5), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(terms)
+def test_the_emulators_term_codec_round_trips(term: Any) -> None:
+    from jellyfish.testing import _etf
+
+    data = _etf.encode(term)
+    assert _etf.decode(data) == term
+    assert binary_to_term(data) == term  # and the independent decoder reads it the same
+
+
+@given(st.binary(max_size=64))
+def test_garbage_is_a_term_error_never_a_crash(data: bytes) -> None:
+    from jellyfish.testing import _etf
+
+    with contextlib.suppress(_etf.TermError):
+        _etf.decode(b"\x83" + data)
