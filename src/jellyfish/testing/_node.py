@@ -13,6 +13,7 @@ import socket
 import tempfile
 import time
 import uuid
+from abc import ABCMeta
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -339,11 +340,14 @@ class NodeView:
         return self._host
 
 
-class EmulatorNode(EmulatorControl, NodeView):
+class EmulatorNode(EmulatorControl, NodeView, metaclass=ABCMeta):
     """One node of a :class:`~jellyfish.testing.JellyfishCluster`: its address and control API.
 
     ``webhooks`` is the node's webhook sender while it runs; its ``sent`` and ``failed``
     counters tell how many webhook requests got a 2xx answer and how many did not.
+
+    A ``JellyfishServer`` is an ``EmulatorNode`` too (``isinstance`` says so): the same
+    node, with its own start, stop and restart.
     """
 
     def __init__(self, options: NodeOptions) -> None:

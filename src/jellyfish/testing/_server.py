@@ -138,6 +138,10 @@ class JellyfishServer(EmulatorControl, NodeView, _StartStop):
         return f"JellyfishServer(address={self.address!r}, {state}, {clock})"
 
 
+# A node in this process, like a cluster's nodes (a virtual subclass: no inheritance chain).
+EmulatorNode.register(JellyfishServer)
+
+
 class JellyfishCluster(_StartStop):
     """N emulated Jellyfish nodes in one process (``JF_DIST_ENABLED=true``).
 
