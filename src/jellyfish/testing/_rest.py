@@ -287,7 +287,7 @@ class RestApi:
                 msn, part = int(query["_HLS_msn"]), int(query["_HLS_part"])
             except ValueError:
                 raise Crash("_HLS_msn/_HLS_part are not integers") from None
-            return await self._blocking_playlist(room_id, filename, msn, part)
+            return await self._blocking_playlist(request, room_id, filename, msn, part)
         return self._hls_file(room_id, filename)
 
     def _hls_file(self, room_id: str, filename: str) -> Response:
@@ -303,7 +303,7 @@ class RestApi:
         return self._file_inside(directory, filename, "Invalid filename, got ")
 
     async def _blocking_playlist(
-        self, room_id: str, filename: str, msn: int, part: int
+        self, request: Request, room_id: str, filename: str, msn: int, part: int
     ) -> Response:
         """Answer an LL-HLS blocking playlist request (§2.13) once it can be answered.
 
@@ -325,6 +325,8 @@ class RestApi:
                 playlist = ""
             if playlist_has_part(playlist, msn, part):
                 return Response(playlist, status_code=200, headers={"content-type": _M3U8})
+            if await request.is_disconnected():  # the client gave up (or was reaped)
+                return Response(status_code=204)
             await anyio.sleep(_BLOCKING_PLAYLIST_POLL_SECONDS)
 
 
