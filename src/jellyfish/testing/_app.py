@@ -12,12 +12,11 @@ reaper (Cowboy's timeouts run between requests).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from jellyfish.testing._control import CONTROL_PREFIX
@@ -77,35 +76,20 @@ class NodeApp:
             request = Request(scope, receive)
             await (await self.control.respond(request))(scope, receive, send)
         else:
-            await self._cors(scope, receive, self._counting(scope, send))
+            await self._cors(scope, receive, send)
 
     async def _rest(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.rest.respond(Request(scope, receive))
+        # measured for the HTTP traffic metrics as TrafficMetricsPlug measures (before_send)
+        self.core.telemetry.http_exchange(
+            scope["method"],
+            scope.get("raw_path") or scope["path"].encode(),
+            scope.get("query_string", b""),
+            scope["headers"],
+            len(response.body),
+            response.raw_headers,
+        )
         await response(scope, receive, send)
-
-    def _counting(self, scope: Scope, send: Send) -> Send:
-        """``send`` that measures the exchange for the HTTP traffic metrics."""
-        response_headers: list[Any] = []
-        body_size = 0
-
-        async def counted(message: Message) -> None:
-            nonlocal body_size
-            if message["type"] == "http.response.start":
-                response_headers.extend(message.get("headers", ()))
-            elif message["type"] == "http.response.body":
-                body_size += len(message.get("body", b""))
-                if not message.get("more_body", False):
-                    self.core.telemetry.http_exchange(
-                        scope["method"],
-                        scope.get("raw_path") or scope["path"].encode(),
-                        scope.get("query_string", b""),
-                        scope["headers"],
-                        body_size,
-                        response_headers,
-                    )
-            await send(message)
-
-        return counted
 
     async def _metrics(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == "/metrics" and scope["method"] in ("GET", "HEAD"):

@@ -41,6 +41,8 @@ Peer = tuple[str, int]
 
 def peer_of(address: Any) -> Peer | None:
     """``(host, port)`` of a socket peer address or an ASGI ``client``, None if unknown."""
+    if type(address) is tuple and len(address) == 2:
+        return address  # the common case: an IPv4 peer, or uvicorn's ``client``
     if isinstance(address, tuple | list) and len(address) >= 2:
         return str(address[0]), int(address[1])
     return None
@@ -74,21 +76,21 @@ class ConnectionReaper:
 
     # --- what the protocols report ---------------------------------------------------------
 
-    def opened(self, transport: asyncio.Transport, websocket: bool) -> None:
-        """A new connection, or an HTTP connection that became a WebSocket."""
+    def opened(self, transport: asyncio.Transport, websocket: bool) -> _Connection | None:
+        """A new connection, or an HTTP connection that became a WebSocket; its record."""
         peer = peer_of(transport.get_extra_info("peername"))
         if peer is None:
-            return
+            return None
         old = self._connections.get(peer)
         if old is not None and old.timer is not None:
             old.timer.cancel()
         connection = _Connection(transport, websocket)
         self._connections[peer] = connection
         self._set_deadline(connection, self.idle_timeout if websocket else self.request_timeout)
+        return connection
 
-    def received(self, transport: asyncio.Transport, data: bytes) -> None:
+    def received(self, connection: _Connection | None, data: bytes) -> None:
         """Bytes from the client: they extend an idle timeout, never a request timeout."""
-        connection = self._find(transport)
         if connection is None:
             return
         if connection.websocket or connection.active:
@@ -126,11 +128,6 @@ class ConnectionReaper:
                 self._set_deadline(connection, self.request_timeout)
 
     # --- timers ----------------------------------------------------------------------------
-
-    def _find(self, transport: asyncio.Transport) -> _Connection | None:
-        peer = peer_of(transport.get_extra_info("peername"))
-        connection = None if peer is None else self._connections.get(peer)
-        return connection if connection is not None and connection.transport is transport else None
 
     def _set_deadline(self, connection: _Connection, timeout: float | None) -> None:
         if timeout is None:
@@ -183,14 +180,15 @@ class _Reporting(asyncio.Protocol):
     reaper: ConnectionReaper
     websocket: bool
     reaped_transport: asyncio.Transport
+    reaped_connection: _Connection | None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.reaped_transport = cast(asyncio.Transport, transport)
-        self.reaper.opened(self.reaped_transport, websocket=self.websocket)
+        self.reaped_connection = self.reaper.opened(self.reaped_transport, self.websocket)
 
     def data_received(self, data: bytes) -> None:
-        self.reaper.received(self.reaped_transport, data)
+        self.reaper.received(self.reaped_connection, data)
         super().data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
