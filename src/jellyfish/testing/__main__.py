@@ -18,7 +18,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from jellyfish.testing._control import CONTROL_PREFIX
+from jellyfish.testing._operations import CONTROL_PREFIX
 from jellyfish.testing._options import NodeOptions
 from jellyfish.testing._server import JellyfishServer
 

@@ -19,11 +19,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from jellyfish.testing._control import CONTROL_PREFIX
 from jellyfish.testing._control_http import ControlHttp
 from jellyfish.testing._core import NodeCore
 from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
 from jellyfish.testing._hub import Hub
+from jellyfish.testing._operations import CONTROL_PREFIX
 from jellyfish.testing._peer_socket import PeerSocket
 from jellyfish.testing._reaping import ConnectionReaper
 from jellyfish.testing._rest import RestApi

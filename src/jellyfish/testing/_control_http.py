@@ -23,9 +23,9 @@ import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from jellyfish.testing._control import CONTROL_PREFIX, OPERATIONS, ControlTarget, error_type
 from jellyfish.testing._http import json_response
 from jellyfish.testing._json import decode_json
+from jellyfish.testing._operations import CONTROL_PREFIX, OPERATIONS, ControlTarget, error_type
 
 logger = logging.getLogger("jellyfish.testing")
 

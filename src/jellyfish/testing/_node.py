@@ -24,19 +24,14 @@ from anyio.abc import TaskStatus
 from jellyfish.testing._app import NodeApp
 from jellyfish.testing._clock import Clock
 from jellyfish.testing._context import NodeContext
-from jellyfish.testing._control import (
-    CONTROL_VERSION,
-    EmulatorControl,
-    LocalTransport,
-    NodeDescription,
-    schema,
-)
+from jellyfish.testing._control import EmulatorControl, LocalTransport, NodeDescription
 from jellyfish.testing._control_http import ControlHttp, restart_thread
 from jellyfish.testing._core import NodeCore
 from jellyfish.testing._fake_peer import FakePeerRegistry
 from jellyfish.testing._http import PEER_WS_PATH, SERVER_WS_PATH
 from jellyfish.testing._hub import Hub, WebhookSender
 from jellyfish.testing._model import ControlError, NodeSettings
+from jellyfish.testing._operations import CONTROL_VERSION, schema
 from jellyfish.testing._options import NodeOptions
 from jellyfish.testing._reaping import ConnectionReaper
 from jellyfish.testing._rest import CreateRoom, RestApi, health_payload

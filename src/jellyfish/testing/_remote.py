@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from jellyfish.testing._control import CONTROL_PREFIX, ERRORS, EmulatorControl, NodeDescription
+from jellyfish.testing._control import EmulatorControl, NodeDescription
+from jellyfish.testing._operations import CONTROL_PREFIX, ERRORS
 
 #: Seconds a restarted emulator may take to answer again.
 RESTART_SECONDS = 20.0
