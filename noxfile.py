@@ -78,8 +78,10 @@ def tests_all(session: nox.Session) -> None:
 def tests_remote(session: nox.Session) -> None:
     """The suite in real-server mode: JELLYFISH_ADDRESS points at an emulator in another process.
 
-    Proves that every integration test runs against a server it does not control (tests
-    that need the emulator's control API skip), as they would against a real Jellyfish.
+    Proves that every integration test runs against a server it does not control, as they
+    would against a real Jellyfish, and that the tests needing the control API run against
+    an emulator in another process through its HTTP control API (RemoteEmulator); only
+    those marked emulator_only(in_process=True) skip.
     """
     _install_package(session, "test")
     session.run("python", "tests/run_against_remote.py", *session.posargs)

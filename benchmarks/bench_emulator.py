@@ -1,5 +1,6 @@
 """Emulator throughput: 1,000 rooms x 10 peers over REST while 5 server-WebSocket clients
-are subscribed (quick mode: 100 rooms); and the media flow of issue 11 at ``media_speed=20``.
+are subscribed (quick mode: 100 rooms); the media flow of issue 11 at ``media_speed=20``; and
+what the ``jellyfish_server`` fixture costs per test (start, one request, stop).
 
 Reports rooms/s (each room = create + 10 add-peer calls, from 4 REST threads) and the
 notifications/s delivered to all clients, and checks that every client received every
@@ -11,6 +12,7 @@ the benchmark.
 from __future__ import annotations
 
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -55,7 +57,7 @@ def _emulator(in_process: bool) -> Iterator[JellyfishServer | _Remote]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "jellyfish.testing", "--port", str(port)]
-    command += ["--metrics-interval", "3600", "--log-level", "warning"]
+    command += ["--metrics-interval", "3600", "--log-level", "warning", "--metrics-port", "0"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         remote = _Remote(port)
@@ -238,6 +240,25 @@ def _why_flow(repeats: int) -> Result:
     )
 
 
+def _fixture_start(repeats: int) -> Result:
+    """Start + first answered request + stop, as the ``jellyfish_server`` fixture does per test."""
+    durations = []
+    headers = {"authorization": "Bearer development"}
+    with httpx.Client(headers=headers) as client:  # its TLS set-up is not the fixture's cost
+        for _ in range(repeats):
+            start = time.perf_counter()
+            with JellyfishServer(webhook_loopback_only=True) as server:
+                client.get(f"{server.http_url}/health")
+            durations.append(time.perf_counter() - start)
+    median = statistics.median(durations)
+    return Result(
+        "emulator: jellyfish_server fixture (start, /health, stop)",
+        1 / median,
+        "fixtures/s",
+        notes=f"median {median * 1000:.1f} ms, max {max(durations) * 1000:.1f} ms, n={repeats}",
+    )
+
+
 def run(quick: bool) -> list[Result]:
     room_count = 100 if quick else 1000
     # Child process: the emulator's own throughput. In-process: what a test suite sees when
@@ -246,6 +267,7 @@ def run(quick: bool) -> list[Result]:
         *_measure(room_count, in_process=False),
         *_measure(room_count // 2, in_process=True),
         _why_flow(3 if quick else 10),
+        _fixture_start(20 if quick else 100),
     ]
 
 

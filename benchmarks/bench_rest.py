@@ -295,6 +295,7 @@ def run(quick: bool) -> list[Result]:
     results: list[Result] = []
     port = _free_port()
     emulator = ["-m", "jellyfish.testing", "--port", str(port), "--log-level", "error"]
+    emulator += ["--metrics-port", "0"]
     with _process(emulator, port) as address:
         results += _measure(address, "development", "emulator", quick)
     port = _free_port()

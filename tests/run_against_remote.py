@@ -2,7 +2,9 @@
 
 Starts ``python -m jellyfish.testing`` on a free port, waits until it answers, runs pytest
 with ``JELLYFISH_ADDRESS`` / ``JELLYFISH_TOKEN`` pointing at it, and stops it. Exits with
-pytest's status.
+pytest's status. The fixtures find the emulator's control API there
+(:class:`~jellyfish.testing.RemoteEmulator`), so the tests marked ``emulator_only`` run
+too, driving it over HTTP; those marked ``emulator_only(in_process=True)`` skip.
 
 ``--media-speed N`` (default 20) is the emulator's clock speed, so media tests (a file
 playing into HLS until ``HlsPlayable``) finish in a fraction of a second; the emulator's
@@ -73,6 +75,8 @@ def main() -> int:
             args.media_speed,
             "--resources-dir",
             resources.name,
+            "--metrics-port",
+            "0",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

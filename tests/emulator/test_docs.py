@@ -22,7 +22,7 @@ def blocks() -> list[tuple[int, str]]:
     return found
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)
 @pytest.mark.parametrize(("line", "code"), blocks(), ids=[f"line{line}" for line, _ in blocks()])
 def test_docs_block_runs(line: int, code: str) -> None:
     exec(compile(code, f"{DOC}:{line}", "exec"), {"__name__": f"docs_testing_{line}"})

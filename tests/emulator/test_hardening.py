@@ -86,7 +86,7 @@ def test_deep_json_decoder_matches_json_module() -> None:
 def test_a_client_that_does_not_read_is_dropped(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr("jellyfish.testing._asgi.MAX_QUEUED_BYTES", 256 * 1024)
+    monkeypatch.setattr("jellyfish.testing._websocket.MAX_QUEUED_BYTES", 256 * 1024)
     with JellyfishServer() as server, Rest(server) as rest:
         slow = websocket.create_connection(
             server.server_websocket_url,

@@ -218,3 +218,12 @@ def test_restart_under_connection_churn_leaks_nothing() -> None:
             for worker in workers:
                 worker.join(10)
     gc.collect()  # a leaked socket would surface here as an unraisable ResourceWarning
+
+
+def test_a_server_is_a_node_and_a_control_client() -> None:
+    from jellyfish.testing import EmulatorControl, EmulatorNode
+
+    server = JellyfishServer()
+    assert isinstance(server, EmulatorNode)  # as before: code checking for a node still works
+    assert isinstance(server, EmulatorControl)  # the interface RemoteEmulator has too
+    assert not server.running

@@ -396,8 +396,11 @@ def test_rooms_without_media_components_run_no_simulation(
 ) -> None:
     room_id, _ = rest.create_room()
     rest.add_peer(room_id)
-    assert manual._on_loop(lambda core: core.media.active_rooms()) == 0
-    assert manual._on_loop(lambda core: core.scheduler.pending()) == 1  # metrics only
+    core = manual.core
+    assert core is not None
+    assert manual.host.call_on_loop(core.media.active_media_rooms) == 0
+    # the MetricsReport timer and the Prometheus room gauges' timer, nothing per room
+    assert manual.host.call_on_loop(core.scheduler.pending) == 2
 
 
 # --- recording and RTSP -----------------------------------------------------------------------

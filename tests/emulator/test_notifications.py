@@ -217,8 +217,9 @@ def test_room_crash(jellyfish_server: Any, rest: Rest) -> None:
             "peer_connected",
             "room_crashed",
         ]
-        rooms = rest.request("GET", "/room").json()["data"]
-        assert [room["id"] for room in rooms] == [other_id]
+        ids = [room["id"] for room in rest.request("GET", "/room").json()["data"]]
+        assert other_id in ids  # (a server in another process may have rooms of other tests)
+        assert room_id not in ids
         rest.request("DELETE", f"/room/{other_id}")
         assert kinds(client.until("room_deleted")) == ["room_deleted"]  # no PeerDisconnected ever
         peer.close()
@@ -307,7 +308,18 @@ def test_rest_delete_of_publishing_peer_orders_track_removed_first(
 
 
 @pytest.mark.emulator_only
-def test_unparseable_file_plays_for_zero_seconds(jellyfish_server: Any, rest: Rest) -> None:
+def test_unparseable_file_stays_listed_until_its_pipeline_ends(
+    jellyfish_server: Any, rest: Rest
+) -> None:
+    """A file with nothing to play: listed with its track until the pipeline reports the end.
+
+    Server: ``lib/jellyfish/component/file.ex`` starts membrane_rtc_engine's file endpoint
+    (``file/lib/file_source_endpoint.ex``): it publishes its track when it starts playing
+    (``TrackAdded``), and only when the end of stream has gone through the whole pipeline
+    (source, parser, payloader, realtimer, track sender) does it notify ``:finished``; then
+    the room removes the component with ``TrackRemoved`` only (``lib/jellyfish/room.ex``,
+    ``room/state.ex`` ``remove_component``; behaviour reference §2.8 file, §7.2).
+    """
     (jellyfish_server.file_sources_dir / "video.h264").write_bytes(b"\x00")
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room()
@@ -320,9 +332,44 @@ def test_unparseable_file_plays_for_zero_seconds(jellyfish_server: Any, rest: Re
         assert body.component_id == component["id"]
         assert body.track.metadata == "null"
         assert body.track.type == ServerMessage.TRACK_TYPE_VIDEO
-        kind, body = client.next_kind()  # no picture in the file: it ends at once
+        kind, body = client.next_kind()  # no picture in the file: the pipeline ends soon
         assert (kind, body.component_id) == ("track_removed", component["id"])
         assert rest.room(room_id)["components"] == []
+
+
+@pytest.mark.emulator_only(in_process=True)
+def test_unparseable_file_is_listed_for_its_pipeline_time() -> None:
+    """The same, on the manual clock: deterministic about what ``GET /room`` shows meanwhile.
+
+    Server sources as in the test above; the pipeline's own time is what the emulator plays
+    on its clock (``UNPARSEABLE_FILE_PIPELINE_SECONDS``), where it used to remove the
+    component at once.
+    """
+    from jellyfish.testing._media import UNPARSEABLE_FILE_PIPELINE_SECONDS as PIPELINE
+
+    with JellyfishServer(manual_clock=True) as server, Rest(server) as rest:
+        (server.file_sources_dir / "empty.ogg").write_bytes(b"OggS but no page")
+        with server_ws(server.address, server.token) as client:
+            room_id, _ = rest.create_room()
+            component = rest.request(
+                "POST",
+                f"/room/{room_id}/component",
+                json={"type": "file", "options": {"filePath": "empty.ogg"}},
+            ).json()["data"]
+            _kind, added = client.until("track_added")[-1]
+            listed = rest.room(room_id)["components"]
+            assert [c["id"] for c in listed] == [component["id"]]
+            assert [t["id"] for t in listed[0]["tracks"]] == [added.track.id]
+            server.advance(PIPELINE / 2)
+            assert [c["id"] for c in rest.room(room_id)["components"]] == [component["id"]]
+            server.advance(PIPELINE / 2)
+            kind, body = client.next_kind()
+            assert (kind, body.component_id, body.track.id) == (
+                "track_removed",
+                component["id"],
+                added.track.id,
+            )
+            assert rest.room(room_id)["components"] == []
 
 
 @pytest.mark.emulator_only

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from jellyfish.testing import JellyfishServer
-from jellyfish.testing._asgi import playlist_has_part
+from jellyfish.testing._rest import playlist_has_part
 
 from .helpers import Rest
 
@@ -744,7 +744,7 @@ def test_subscribe_recording_manual() -> None:
 # --- recordings and hls content ----------------------------------------------------------------
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)  # an empty recordings directory
 def test_recordings_and_recording_content(jellyfish_server: Any) -> None:
     url = jellyfish_server.http_url
     recording = jellyfish_server.recordings_dir / "rec-1"

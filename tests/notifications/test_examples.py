@@ -16,7 +16,7 @@ from jellyfish.testing import JellyfishServer
 
 from .test_webhooks_emulator import Receiver
 
-pytestmark = pytest.mark.emulator_only
+pytestmark = pytest.mark.emulator_only(in_process=True)  # the examples' token: "development"
 
 # notifications-guide.md, "Websockets / Python example". Fixed: the notifier was assigned to
 # `room_api`, and `notifier.connect()` was called without running it (it is a coroutine

@@ -445,7 +445,7 @@ async def test_hls_content(
     )
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)  # an empty recordings directory
 async def test_recordings(recording_api: AsyncRecordingApi, jellyfish_server: Any) -> None:
     assert await recording_api.get_list() == []
     directory = jellyfish_server.recordings_dir / "rec-1"

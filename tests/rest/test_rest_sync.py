@@ -434,7 +434,7 @@ def test_hls_content(room_api: RoomApi, jellyfish_shared_server: Any, h264_room:
     )
 
 
-@pytest.mark.emulator_only
+@pytest.mark.emulator_only(in_process=True)  # an empty recordings directory
 def test_recordings(recording_api: RecordingApi, jellyfish_server: Any) -> None:
     assert recording_api.get_list() == []
     directory = jellyfish_server.recordings_dir / "rec-1"

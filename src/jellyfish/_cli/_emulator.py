@@ -31,6 +31,6 @@ def emulator(arguments: tuple[str, ...]) -> None:
             f"the emulator needs the testing extra: pip install 'jellyfish-server-sdk[testing]' "
             f"({error})"
         ) from None
-    status = main(list(arguments))
+    status = main(list(arguments), prog="jellyfish emulator")
     if status:
         raise click.exceptions.Exit(status)

@@ -1,8 +1,9 @@
-"""``python -m jellyfish.testing``: run the emulator in the foreground until interrupted.
+"""``python -m jellyfish.testing`` (or ``jellyfish emulator``): run the emulator until interrupted.
 
 Options default to the Jellyfish environment variables (``JF_SERVER_API_TOKEN``, ``JF_IP``,
-``JF_PORT``, ``JF_HOST``, ``JF_RESOURCES_BASE_PATH``, ``JF_SIP_USED``, ...), then to the
-Jellyfish dev defaults (``127.0.0.1:5002``, token ``development``).
+``JF_PORT``, ``JF_HOST``, ``JF_RESOURCES_BASE_PATH``, ``JF_SIP_USED``, ``JF_METRICS_PORT``,
+...), then to the Jellyfish dev defaults (``127.0.0.1:5002``, token ``development``,
+Prometheus on ``127.0.0.1:9568``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
+from jellyfish.testing._operations import CONTROL_PREFIX
+from jellyfish.testing._options import NodeOptions
 from jellyfish.testing._server import JellyfishServer
+
+#: Jellyfish's own defaults where the Python API's differ (free ports there).
+DEFAULT_PORT = 5002
+DEFAULT_METRICS_PORT = 9568
+_DEFAULTS = NodeOptions()
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -27,57 +37,205 @@ def _env_flag(name: str, default: bool) -> bool:
     return value.lower() == "true"
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
+def _number(minimum: float, inclusive: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        low_ok = value >= minimum if inclusive else value > minimum
+        if not (low_ok and value != float("inf")):
+            bound = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _parser() -> argparse.ArgumentParser:
+_positive = _number(0, inclusive=False)
+
+
+def _timeout(text: str) -> float | None:
+    return None if text == "never" else _positive(text)
+
+
+#: Text options: flag, environment variable, default (None: none), sentence, default as shown.
+_FROM_ENVIRONMENT = (
+    ("--host", "JF_IP", "127.0.0.1", "IP to listen on", "127.0.0.1"),
+    (
+        "--token",
+        "JF_SERVER_API_TOKEN",
+        "development",
+        "Server API token for REST, the server WebSocket and the control API",
+        "development",
+    ),
+    (
+        "--external-address",
+        "JF_HOST",
+        None,
+        "host:port reported as jellyfish_address and in peer_websocket_url",
+        "<host>:<port>",
+    ),
+    (
+        "--resources-dir",
+        "JF_RESOURCES_BASE_PATH",
+        None,
+        "Media root with file_component_sources/, recordings/, ...",
+        "a temporary directory removed on exit",
+    ),
+    (
+        "--secret-key-base",
+        "JF_SECRET_KEY_BASE",
+        None,
+        "Key peer tokens are signed (Phoenix.Token) and salted with",
+        "random per boot",
+    ),
+    ("--git-commit", "JF_GIT_COMMIT", _DEFAULTS.git_commit, "gitCommit reported by /health", "dev"),
+    (
+        "--metrics-host",
+        "JF_METRICS_IP",
+        _DEFAULTS.metrics_host,
+        "IP of the Prometheus listener",
+        "127.0.0.1",
+    ),
+)
+
+#: Numeric options: flag, NodeOptions field, parser, sentence (defaults are NodeOptions').
+_NUMBERS = (
+    ("--heartbeat-interval", "heartbeat_interval", _positive, "Seconds between WebSocket pings"),
+    (
+        "--metrics-interval",
+        "metrics_interval",
+        _positive,
+        "Simulated seconds between MetricsReports",
+    ),
+    (
+        "--request-timeout",
+        "request_timeout",
+        _timeout,
+        "Cowboy's request_timeout: seconds a connection may go without a complete request, "
+        "or 'never'",
+    ),
+    (
+        "--idle-timeout",
+        "idle_timeout",
+        _timeout,
+        "Cowboy's idle_timeout: seconds a busy connection or a WebSocket may go without data "
+        "from the client, or 'never'",
+    ),
+    ("--webhook-timeout", "webhook_timeout", _positive, "Seconds per webhook request, no retries"),
+    ("--peer-token-max-age", "peer_token_max_age", _positive, "Seconds a peer token stays valid"),
+    (
+        "--media-speed",
+        "media_speed",
+        _positive,
+        "Simulated seconds per real second for timers, metrics and media, e.g. 20",
+    ),
+)
+
+#: On/off options: flag, environment variable (None: none), default, sentence with its default.
+_SWITCHES = (
+    ("--sip", "JF_SIP_USED", False, "Allow sip components (default: $JF_SIP_USED or off)."),
+    (
+        "--no-webrtc",
+        "JF_WEBRTC_USED",
+        True,
+        "Refuse WebRTC peers, as JF_WEBRTC_USED=false does (default: $JF_WEBRTC_USED or on).",
+    ),
+    (
+        "--no-recording",
+        "JF_RECORDING_USED",
+        True,
+        "Refuse recording components (default: $JF_RECORDING_USED or on).",
+    ),
+    ("--no-metrics-listener", None, False, "Do not open the Prometheus listener (default: open)."),
+    (
+        "--webhook-loopback-only",
+        None,
+        False,
+        "Send webhooks only to loopback URLs (default: to any URL).",
+    ),
+    (
+        "--fractional-timeouts",
+        None,
+        False,
+        "Accept fractional peerlessPurgeTimeout/peerDisconnectedTimeout (default: integers only, "
+        "like Jellyfish).",
+    ),
+    (
+        "--manual-clock",
+        None,
+        False,
+        "Time stands still until the control API's advance moves it (default: off).",
+    ),
+)
+
+
+def _switch_default(flag: str, variable: str | None, default: bool) -> bool:
+    if variable is None:
+        return False
+    enabled = _env_flag(variable, default)
+    return not enabled if flag.startswith("--no-") else enabled
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     env = os.environ.get
     parser = argparse.ArgumentParser(
-        prog="python -m jellyfish.testing",
-        description="Run the in-process Jellyfish v0.5.0 emulator until Ctrl-C.",
+        prog=prog,
+        description=(
+            "Run the Jellyfish v0.5.0 emulator in the foreground until Ctrl-C (or SIGTERM). "
+            f"Its control API answers under {CONTROL_PREFIX} (see docs/testing.md)."
+        ),
     )
-    parser.add_argument("--host", default=env("JF_IP", "127.0.0.1"), help="listen IP (JF_IP)")
-    parser.add_argument(
-        "--port", type=int, default=int(env("JF_PORT", "5002")), help="listen port (JF_PORT)"
+    add = parser.add_argument
+    for flag, variable, default, sentence, shown in _FROM_ENVIRONMENT:
+        add(
+            flag,
+            default=env(variable, default),
+            help=f"{sentence} (default: ${variable} or {shown}).",
+        )
+    add(
+        "--port",
+        type=int,
+        default=int(env("JF_PORT", str(DEFAULT_PORT))),
+        help=f"Port to listen on; 0 picks a free one (default: $JF_PORT or {DEFAULT_PORT}).",
     )
-    parser.add_argument(
-        "--token",
-        default=env("JF_SERVER_API_TOKEN", "development"),
-        help="server API token (JF_SERVER_API_TOKEN)",
+    add(
+        "--metrics-port",
+        type=int,
+        default=int(env("JF_METRICS_PORT", str(DEFAULT_METRICS_PORT))),
+        help="Port of the Prometheus listener (GET /metrics); 0 picks a free one "
+        f"(default: $JF_METRICS_PORT or {DEFAULT_METRICS_PORT}).",
     )
-    parser.add_argument(
-        "--external-address", default=env("JF_HOST"), help="host:port to report (JF_HOST)"
+    for flag, switch_variable, enabled, sentence in _SWITCHES:
+        add(
+            flag,
+            action="store_true",
+            default=_switch_default(flag, switch_variable, enabled),
+            help=sentence,
+        )
+    for flag, field_name, kind, sentence in _NUMBERS:
+        number = getattr(_DEFAULTS, field_name)
+        add(flag, type=kind, default=number, help=f"{sentence} (default: %(default)g).")
+    add(
+        "--webhook-format",
+        choices=("protobuf", "json"),
+        default=_DEFAULTS.webhook_format,
+        help="Webhook bodies: v0.5 protobuf or v0.3 JSON (default: %(default)s).",
     )
-    parser.add_argument(
-        "--resources-dir",
-        default=env("JF_RESOURCES_BASE_PATH"),
-        help="media root (JF_RESOURCES_BASE_PATH); a temporary directory by default",
+    add(
+        "--failing-s3-bucket",
+        action="append",
+        default=[],
+        metavar="BUCKET",
+        help="HLS uploads to this bucket end with HlsUploadCrashed; repeatable (default: none).",
     )
-    parser.add_argument("--heartbeat-interval", type=float, default=30.0)
-    parser.add_argument("--metrics-interval", type=float, default=1.0)
-    parser.add_argument("--webhook-format", choices=("protobuf", "json"), default="protobuf")
-    parser.add_argument("--sip", action="store_true", default=_env_flag("JF_SIP_USED", False))
-    parser.add_argument(
-        "--no-webrtc", action="store_true", default=not _env_flag("JF_WEBRTC_USED", True)
+    add(
+        "--log-level",
+        default="info",
+        choices=("debug", "info", "warning", "error"),
+        help="Log level (default: %(default)s).",
     )
-    parser.add_argument(
-        "--no-recording", action="store_true", default=not _env_flag("JF_RECORDING_USED", True)
-    )
-    parser.add_argument("--secret-key-base", default=env("JF_SECRET_KEY_BASE"))
-    parser.add_argument(
-        "--media-speed",
-        type=_positive_float,
-        default=1.0,
-        help="simulated seconds per real second for timers, metrics and media (e.g. 20)",
-    )
-    parser.add_argument("--log-level", default="info")
     return parser
 
 
@@ -97,32 +255,44 @@ def _s3_from_env() -> dict[str, str] | None:
     return present
 
 
-def main(argv: list[str] | None = None) -> int:
+def _server_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "external_address": args.external_address,
+        "resources_dir": args.resources_dir,
+        "heartbeat_interval": args.heartbeat_interval,
+        "metrics_interval": args.metrics_interval,
+        "webhook_format": args.webhook_format,
+        "webhook_timeout": args.webhook_timeout,
+        "webhook_loopback_only": args.webhook_loopback_only,
+        "webrtc_enabled": not args.no_webrtc,
+        "sip_enabled": args.sip,
+        "recording_enabled": not args.no_recording,
+        "s3_credentials": _s3_from_env(),
+        "s3_path_prefix": os.environ.get("JF_S3_PATH_PREFIX"),
+        "secret_key_base": args.secret_key_base,
+        "peer_token_max_age": args.peer_token_max_age,
+        "git_commit": args.git_commit,
+        "fractional_timeouts": args.fractional_timeouts,
+        "media_speed": args.media_speed,
+        "manual_clock": args.manual_clock,
+        "failing_s3_buckets": frozenset(args.failing_s3_bucket),
+        "metrics_host": args.metrics_host,
+        "metrics_port": None if args.no_metrics_listener else args.metrics_port,
+        "request_timeout": args.request_timeout,
+        "idle_timeout": args.idle_timeout,
+    }
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m jellyfish.testing") -> int:
     """Run the emulator until SIGINT/SIGTERM."""
-    args = _parser().parse_args(argv)
+    args = _parser(prog).parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(),
         format="%(asctime)s [%(levelname)s] %(message)s",
         stream=sys.stderr,
     )
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
-    server = JellyfishServer(
-        args.token,
-        args.host,
-        args.port,
-        external_address=args.external_address,
-        resources_dir=args.resources_dir,
-        heartbeat_interval=args.heartbeat_interval,
-        metrics_interval=args.metrics_interval,
-        webhook_format=args.webhook_format,
-        webrtc_enabled=not args.no_webrtc,
-        sip_enabled=args.sip,
-        recording_enabled=not args.no_recording,
-        s3_credentials=_s3_from_env(),
-        s3_path_prefix=os.environ.get("JF_S3_PATH_PREFIX"),
-        secret_key_base=args.secret_key_base,
-        media_speed=args.media_speed,
-    )
+    server = JellyfishServer(args.token, args.host, args.port, **_server_options(args))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -139,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             server.http_url,
             server.media_speed,
         )
+        if server.metrics_url is not None:
+            logger.info("Prometheus metrics at %s", server.metrics_url)
         while not stop.wait(0.5):
             pass
         logger.info("Shutting down")

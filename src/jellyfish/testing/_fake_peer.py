@@ -8,7 +8,7 @@ import queue
 import socket
 import struct
 import threading
-from types import TracebackType
+import uuid
 from typing import Any
 
 import websocket
@@ -29,7 +29,34 @@ def _normalise(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
-class FakePeer:
+class PeerMediaEvents:
+    """The RTC engine's media events a browser client sends, over ``send_media_event``."""
+
+    def send_media_event(self, event: dict[str, Any] | str) -> None:
+        """Send ``media_event{data}``; a dict is JSON-encoded."""
+        raise NotImplementedError
+
+    def receive_media_event(self, timeout: float | None = None) -> dict[str, Any]:
+        """The next media event from the server, decoded from JSON."""
+        raise NotImplementedError
+
+    def connect(self, metadata: Any = None) -> dict[str, Any]:
+        """Send the RTC engine ``connect`` event with ``metadata``; return the ``connected`` reply.
+
+        The server emits ``PeerMetadataUpdated`` with the metadata.
+        """
+        self.send_media_event({"type": "connect", "data": {"metadata": metadata}})
+        while True:
+            event = self.receive_media_event()
+            if event.get("type") == "connected":
+                return event
+
+    def update_metadata(self, metadata: Any) -> None:
+        """Send ``updateEndpointMetadata`` (``PeerMetadataUpdated`` follows)."""
+        self.send_media_event({"type": "updateEndpointMetadata", "data": {"metadata": metadata}})
+
+
+class FakePeer(PeerMediaEvents):
     """A peer connected over ``/socket/peer/websocket`` (blocking; websocket-client).
 
     ``FakePeer(url, token)`` connects, sends ``auth_request{token}`` and waits until the
@@ -103,21 +130,6 @@ class FakePeer:
         data = event if isinstance(event, str) else json.dumps(event)
         self.send(PeerMessage(media_event=PeerMessage.MediaEvent(data=data)))
 
-    def connect(self, metadata: Any = None) -> dict[str, Any]:
-        """Send the RTC engine ``connect`` event with ``metadata``; return the ``connected`` reply.
-
-        The server emits ``PeerMetadataUpdated`` with the metadata.
-        """
-        self.send_media_event({"type": "connect", "data": {"metadata": metadata}})
-        while True:
-            event = self.receive_media_event()
-            if event.get("type") == "connected":
-                return event
-
-    def update_metadata(self, metadata: Any) -> None:
-        """Send ``updateEndpointMetadata`` (``PeerMetadataUpdated`` follows)."""
-        self.send_media_event({"type": "updateEndpointMetadata", "data": {"metadata": metadata}})
-
     def receive_media_event(self, timeout: float | None = None) -> dict[str, Any]:
         """The next media event from the server, decoded from JSON."""
         try:
@@ -184,10 +196,42 @@ class FakePeer:
     def __enter__(self) -> FakePeer:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class FakePeerRegistry:
+    """Fake peers a node runs for its control API (``fake_peer_*`` operations), by id.
+
+    Each is a :class:`FakePeer` connected to the node's own peer WebSocket, so it goes
+    through exactly what a browser's connection goes through. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._peers: dict[str, FakePeer] = {}
+        self._lock = threading.Lock()
+
+    def open(self, url: str, token: str, timeout: float) -> tuple[str, FakePeer]:
+        """Connect and authenticate a new fake peer; ``(id, peer)``."""
+        peer = FakePeer(url, token, timeout=timeout)
+        fake_peer_id = f"fake-{uuid.uuid4()}"
+        with self._lock:
+            self._peers[fake_peer_id] = peer
+        return fake_peer_id, peer
+
+    def get(self, fake_peer_id: str) -> FakePeer:
+        """The fake peer with that id; ``KeyError`` if there is none."""
+        with self._lock:
+            return self._peers[fake_peer_id]
+
+    def forget(self, fake_peer_id: str) -> FakePeer:
+        """Remove a fake peer from the registry (the caller closes it)."""
+        with self._lock:
+            return self._peers.pop(fake_peer_id)
+
+    def close_all(self) -> None:
+        """Drop every fake peer's connection (the node is stopping)."""
+        with self._lock:
+            peers, self._peers = list(self._peers.values()), {}
+        for peer in peers:
+            peer.kill()

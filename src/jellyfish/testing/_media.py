@@ -18,14 +18,12 @@ import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 from jellyfish.testing._clock import Scheduler, TimerHandle
+from jellyfish.testing._model import Component, Peer, Room, Track
 from jellyfish.testing.media_files import file_duration
-
-if TYPE_CHECKING:
-    from jellyfish.testing._core import Component, Peer, Room, Track
 
 logger = logging.getLogger("jellyfish.testing")
 
@@ -44,6 +42,10 @@ DELTA_MIN_SEGMENTS = 6
 PARTS_KEPT_SEGMENTS = 4
 #: An RTSP source is retried at least this far apart (``reconnectDelay: 0`` would spin).
 MIN_RTSP_RETRY_SECONDS = 0.1
+#: A file with no frame to play still goes through its pipeline (file source, parser,
+#: payloader, realtimer, track sender) before the end of stream reaches the track sender
+#: and the endpoint reports ``:finished``: the component stays listed that long.
+UNPARSEABLE_FILE_PIPELINE_SECONDS = 0.1
 RENDITIONS = ("video", "audio")
 
 
@@ -509,7 +511,11 @@ class MediaSimulation:
             seconds = 0.0
         track_type = "video" if path.endswith(".h264") else "audio"
         self.host.publish_track(room, component, track_type)
-        logger.info("File component %s plays %s for %.3f s", component.id, path, seconds)
+        if seconds > 0:
+            logger.info("File component %s plays %s for %.3f s", component.id, path, seconds)
+        else:
+            logger.warning("File component %s: %s has nothing to play", component.id, path)
+            seconds = UNPARSEABLE_FILE_PIPELINE_SECONDS
         media.timers[component.id] = self.clock.call_later(
             seconds, lambda: self._end_file(media, component)
         )

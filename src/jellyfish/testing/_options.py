@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from jellyfish.testing._reaping import IDLE_TIMEOUT, REQUEST_TIMEOUT
 from jellyfish.testing._tokens import DEFAULT_MAX_AGE
 
 WebhookFormat = Literal["protobuf", "json"]
@@ -45,8 +46,9 @@ class NodeOptions:
         s3_credentials: ``JF_S3_*`` as ``{"accessKeyId", "secretAccessKey", "region",
             "bucket"}``.
         s3_path_prefix: ``JF_S3_PATH_PREFIX``.
-        secret_key_base: ``JF_SECRET_KEY_BASE`` (peer-token key); random per boot by default,
-            so tokens die with a ``restart()`` unless it is set.
+        secret_key_base: ``JF_SECRET_KEY_BASE``: peer tokens are ``Phoenix.Token``s signed
+            with it (and salted with it, as Jellyfish does), so tools holding it verify them;
+            random per boot by default, so tokens die with a ``restart()`` unless it is set.
         peer_token_max_age: seconds a peer token stays valid (86 400 in Jellyfish).
         git_commit: ``JF_GIT_COMMIT`` as reported by ``/health``.
         fractional_timeouts: accept positive fractional seconds for ``peerlessPurgeTimeout``
@@ -61,6 +63,14 @@ class NodeOptions:
         manual_clock: time stands still until ``advance(seconds)`` moves it.
         failing_s3_buckets: HLS uploads to these buckets fail (``HlsUploadCrashed``); every
             other upload succeeds (``HlsUploaded``). Nothing is sent to S3.
+        metrics_host: ``JF_METRICS_IP``: the IP of the Prometheus listener (``/metrics``).
+        metrics_port: ``JF_METRICS_PORT``: its port; 0 picks a free one (the default here,
+            so servers never clash; the command line uses Jellyfish's 9568), None turns the
+            listener off.
+        request_timeout: Cowboy's ``request_timeout``: seconds a connection may go without
+            a complete request before it is closed (5); None never closes it.
+        idle_timeout: Cowboy's ``idle_timeout``: seconds a connection with a request in
+            progress, or a WebSocket, may go without data from the client (60); None never.
     """
 
     token: str = "development"
@@ -85,6 +95,10 @@ class NodeOptions:
     media_speed: float = 1.0
     manual_clock: bool = False
     failing_s3_buckets: frozenset[str] = frozenset()
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = 0
+    request_timeout: float | None = REQUEST_TIMEOUT
+    idle_timeout: float | None = IDLE_TIMEOUT
 
     def __post_init__(self) -> None:
         if self.webhook_format not in ("protobuf", "json"):
@@ -98,6 +112,12 @@ class NodeOptions:
             raise ValueError(f"media_speed must be a positive number, got {speed!r}")
         if not self.metrics_interval > 0:
             raise ValueError("metrics_interval must be positive")
+        for name in ("request_timeout", "idle_timeout"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and value > 0):
+                raise ValueError(f"{name} must be a positive number of seconds or None")
+        if self.metrics_port is not None and not 0 <= self.metrics_port <= 65535:
+            raise ValueError("metrics_port must be 0..65535 or None")
         if self.s3_credentials is not None:
             object.__setattr__(self, "s3_credentials", dict(self.s3_credentials))
         object.__setattr__(self, "failing_s3_buckets", frozenset(self.failing_s3_buckets))

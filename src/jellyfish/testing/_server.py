@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from types import TracebackType
+import threading
 from typing import Any, TypeVar
 
 import anyio
 
-from jellyfish.testing._asgi import SERVER_WS_PATH
-from jellyfish.testing._node import EmulatorNode
+from jellyfish.testing._control import EmulatorControl
+from jellyfish.testing._node import EmulatorNode, NodeHost, NodeView, local_control
 from jellyfish.testing._options import OPTION_NAMES, NodeOptions
 from jellyfish.testing._runtime import Runtime
 
@@ -34,23 +34,13 @@ class _StartStop:
     def __enter__(self: Started) -> Started:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     async def __aenter__(self: Started) -> Started:
         return await anyio.to_thread.run_sync(self.start)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await anyio.to_thread.run_sync(self.stop)
 
 
@@ -64,12 +54,12 @@ def _options(token: str, host: str, port: int, overrides: dict[str, Any]) -> Nod
     return NodeOptions(token=token, host=host, port=port, **overrides)
 
 
-class JellyfishServer(EmulatorNode, _StartStop):
+class JellyfishServer(EmulatorControl, NodeView, _StartStop):
     """An in-process Jellyfish v0.5.0, for tests and local development.
 
-    REST, server and peer WebSockets, notifications, webhooks, timers, metrics and a media
-    simulation (file, HLS, recording and RTSP components play on their own, on a clock that
-    runs in real time, faster, or only when the test moves it).
+    REST, server and peer WebSockets, notifications, webhooks, timers, metrics (WebSocket and
+    Prometheus) and a media simulation (file, HLS, recording and RTSP components play on their
+    own, on a clock that runs in real time, faster, or only when the test moves it).
 
     Use it as a context manager, blocking (``with``) or async (``async with``, on asyncio or
     trio); it runs in its own thread with its own event loop. ``port=0`` picks a free port.
@@ -84,40 +74,51 @@ class JellyfishServer(EmulatorNode, _StartStop):
         port: int = 0,
         **options: Any,
     ) -> None:
-        super().__init__(_options(token, host, port, options))
+        self._host = NodeHost(_options(token, host, port, options))
+        super().__init__(local_control(self._host))
         # an owned temporary directory is created on first use (start or resources_dir)
-        self._owns_dir = self.options.resources_dir is None
+        self._owns_dir = self._host.options.resources_dir is None
         self._runtime: Runtime | None = None
+        self._lifecycle = threading.Lock()
 
     def _remove_owned_dir(self) -> None:
-        if self._owns_dir and self._resources_dir:
-            shutil.rmtree(self._resources_dir, ignore_errors=True)
-            self._resources_dir = ""
+        if self._owns_dir:
+            directory = self._host.forget_resources_dir()
+            if directory:
+                shutil.rmtree(directory, ignore_errors=True)
 
     @property
     def running(self) -> bool:
         """True between :meth:`start` and :meth:`stop`."""
         return self._runtime is not None
 
+    def _start_runtime(self) -> None:
+        runtime = Runtime([self._host], restart=self.restart)
+        runtime.start()
+        self._runtime = runtime
+
+    def _stop_runtime(self) -> None:
+        runtime, self._runtime = self._runtime, None
+        if runtime is not None:
+            runtime.stop()
+
     def start(self) -> JellyfishServer:
         """Start listening (blocking until the server accepts connections)."""
-        if self._runtime is not None:
-            raise RuntimeError("the emulator is already running")
-        runtime = Runtime([self], None)
-        try:
-            runtime.start()
-        except BaseException:
-            self._remove_owned_dir()
-            raise
-        self._runtime = runtime
+        with self._lifecycle:
+            if self._runtime is not None:
+                raise RuntimeError("the emulator is already running")
+            try:
+                self._start_runtime()
+            except BaseException:
+                self._remove_owned_dir()
+                raise
         return self
 
     def stop(self) -> None:
         """Stop: drop every connection, cancel timers and webhooks, join the thread."""
-        runtime, self._runtime = self._runtime, None
-        if runtime is not None:
-            runtime.close()
-        self._remove_owned_dir()
+        with self._lifecycle:
+            self._stop_runtime()
+            self._remove_owned_dir()
 
     def restart(self) -> None:
         """Stop and start again on the same port, like a real restart.
@@ -126,25 +127,19 @@ class JellyfishServer(EmulatorNode, _StartStop):
         ``secret_key_base`` is set) is lost and every socket is dropped. Files in
         ``resources_dir`` survive.
         """
-        runtime, self._runtime = self._runtime, None
-        if runtime is not None:
-            runtime.stop()
-        runtime = Runtime([self], None)
-        runtime.start()
-        self._runtime = runtime
-
-    def drop_server_websockets(self) -> int:
-        """Abruptly kill every server-WebSocket connection (no close frame).
-
-        This is what a network drop looks like to clients; the server keeps running.
-        Returns how many connections were dropped.
-        """
-        return self._on_loop(lambda core: self._abort_websockets(SERVER_WS_PATH))
+        with self._lifecycle:
+            self._stop_runtime()
+            self._start_runtime()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        clock = "manual clock" if self.options.manual_clock else f"media_speed={self.media_speed:g}"
+        options = self._host.options
+        clock = "manual clock" if options.manual_clock else f"media_speed={options.media_speed:g}"
         return f"JellyfishServer(address={self.address!r}, {state}, {clock})"
+
+
+# A node in this process, like a cluster's nodes (a virtual subclass: no inheritance chain).
+EmulatorNode.register(JellyfishServer)
 
 
 class JellyfishCluster(_StartStop):
@@ -164,6 +159,8 @@ class JellyfishCluster(_StartStop):
             raise ValueError("a cluster needs at least one node")
         if "port" in options:
             raise ValueError("cluster nodes always listen on free ports")
+        if options.get("metrics_port") not in (0, None):
+            raise ValueError("cluster nodes' metrics listeners always use free ports")
         self._owned_dir = tempfile.mkdtemp(prefix="jellyfish-cluster-")
         base = options.pop("resources_dir", None)
         self.nodes: list[EmulatorNode] = []
@@ -184,7 +181,7 @@ class JellyfishCluster(_StartStop):
         """Start every node."""
         if self._runtime is not None:
             raise RuntimeError("the cluster is already running")
-        runtime = Runtime(self.nodes, self._owned_dir)
+        runtime = Runtime([node.host for node in self.nodes])
         runtime.start()
         self._runtime = runtime
         return self
@@ -193,7 +190,7 @@ class JellyfishCluster(_StartStop):
         """Stop every node and remove the temporary resources."""
         runtime, self._runtime = self._runtime, None
         if runtime is not None:
-            runtime.close()
+            runtime.stop()
         shutil.rmtree(self._owned_dir, ignore_errors=True)
 
     def __repr__(self) -> str:

@@ -13,6 +13,11 @@ import anyio
 import uvicorn
 from starlette.types import ASGIApp, Scope
 
+from jellyfish.testing._reaping import ConnectionReaper
+
+#: uvicorn's own keep-alive timeout, out of the way of the reaper's.
+_NEVER_SECONDS = 365 * 24 * 3600
+
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening-ready TCP socket on ``host:port`` (``port=0``: a free one)."""
@@ -29,32 +34,38 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 class UvicornHost:
-    """One uvicorn server (h11 + wsproto) for one app, on the caller's event loop."""
+    """One uvicorn server (h11 + wsproto) for one app, on the caller's event loop.
 
-    def __init__(self, app: ASGIApp, heartbeat_interval: float) -> None:
+    Connections are timed out by ``reaper`` (Cowboy's rules), not by uvicorn's keep-alive.
+    """
+
+    def __init__(self, app: ASGIApp, heartbeat_interval: float, reaper: ConnectionReaper) -> None:
         self._heartbeat_interval = heartbeat_interval
+        http_protocol, ws_protocol = reaper.protocol_classes()
         self.config = uvicorn.Config(
             app,
-            http="h11",
-            ws="wsproto",
+            http=http_protocol,
+            ws=ws_protocol,
             lifespan="off",
             log_config=None,
             access_log=False,
+            # The reaper maps requests to connections by the ASGI ``client``: keep it the peer.
+            proxy_headers=False,
             ws_ping_interval=None,  # started per connection after auth: start_heartbeat
             ws_ping_timeout=None,
             timeout_graceful_shutdown=2,
-            timeout_keep_alive=60,
+            timeout_keep_alive=_NEVER_SECONDS,
         )
         self.server = uvicorn.Server(self.config)
         self.running = False
 
-    async def start(self, sock: socket.socket) -> None:
-        """Accept connections on ``sock``."""
+    async def start(self, sockets: list[socket.socket]) -> None:
+        """Accept connections on ``sockets``."""
         # uvicorn's own serve() polls for exit every 0.1 s and sleeps 0.1 s on shutdown;
         # driving startup/shutdown here keeps start and stop fast for tests.
         self.config.load()
         self.server.lifespan = self.config.lifespan_class(self.config)
-        await self.server.startup(sockets=[sock])
+        await self.server.startup(sockets=sockets)
         self.running = True
 
     async def date_header_loop(self) -> None:

@@ -8,8 +8,9 @@ The emulator plays a file component for the file's real duration, computed from 
 * Ogg Opus (``.ogg``): the granule position of the last Ogg page ÷ 48 000.
 
 A file that cannot be parsed (no access unit, no Ogg page with a positive granule position)
-plays for 0 seconds: its track is added and removed at once, as a real pipeline that finds no
-frame ends at once. :func:`write_h264` and :func:`write_ogg_opus` write small files of a chosen
+has nothing to play: like a real pipeline that finds no frame, its component publishes its
+track, stays listed while the pipeline runs to its end (0.1 s on the node's clock), then
+removes itself. :func:`write_h264` and :func:`write_ogg_opus` write small files of a chosen
 duration that the emulator parses (they are structurally valid but carry no decodable picture
 or sound, so a real Jellyfish needs real files).
 """
