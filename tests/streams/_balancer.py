@@ -39,16 +39,11 @@ class Balancer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._stopping.set()
-        with self._lock:
-            sockets = list(self._sockets)
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        for thread in list(self._threads):
+        self._stopping.set()  # every thread sees it within _POLL
+        for thread in list(self._threads):  # the accept loop starts no thread after it ended
             thread.join(5)
             assert not thread.is_alive(), thread.name
-        for sock in sockets:
+        for sock in self._sockets:
             sock.close()
         self._listener.close()
 
@@ -69,6 +64,7 @@ class Balancer:
                 client.close()
                 continue
             for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.settimeout(_POLL)
             with self._lock:
                 self._sockets += [client, upstream]
