@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
 from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish.events import ServerMessage, ServerMessageRoomCreated
 from jellyfish.redis import Bridge, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
@@ -32,6 +34,10 @@ from .test_faults import LEASE, BridgeProcess, consumers, lease_holder
 
 pytestmark = pytest.mark.emulator_only
 
+ROOM_CREATED = ServerMessage(
+    room_created=ServerMessageRoomCreated(room_id="posted-by-hand")
+).SerializeToString()
+PROTOBUF = {"content-type": "application/x-protobuf"}
 LISTENING = re.compile(r"receiving webhooks on http://127\.0\.0\.1:(\d+)")
 
 
@@ -141,6 +147,8 @@ def test_redis_killed_and_restarted_with_webhooks(
             burst(api, url, 3, created)  # answered 503: Redis cannot store them
             api.delete_room(created[0])
             wait_until(lambda: bridge.stats.webhooks_refused >= 8, what="the refusals")
+            health = httpx.get(bridge.webhook_url or "")
+            direct = httpx.post(url, content=ROOM_CREATED, headers=PROTOBUF)
             redis_server.start()
             assert redis_server.execute("XLEN", f"{STREAM}:inbox") >= inbox_before
             wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
@@ -148,6 +156,12 @@ def test_redis_killed_and_restarted_with_webhooks(
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))
     assert stats.catch_ups >= 2  # the outage ended with a catch-up
+    assert health.status_code == 503
+    assert health.text.startswith("cannot store webhooks: Redis: cannot connect to")
+    assert (direct.status_code, direct.text.split(":")[0]) == (
+        503,
+        "the webhook could not be stored",
+    )
     print(
         f"webhooks, Redis {redis_server.version} killed and restarted: "
         f"{stats.webhooks_refused} webhooks refused (503), {len(stream)} entries "
