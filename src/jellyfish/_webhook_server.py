@@ -20,6 +20,7 @@ are kept alive (Jellyfish's HTTP client pools them). Used by :class:`jellyfish.r
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ import anyio.abc
 import h11
 
 __all__ = ["Answer", "WebhookServer", "parse_listen_address"]
+
+logger = logging.getLogger("jellyfish.webhooks")
 
 MAX_BODY = 1024 * 1024
 """Bytes a webhook body may have (a notification is a few hundred)."""
@@ -206,13 +209,16 @@ class WebhookServer:
             return False
         head, body = request
         method = head.method.upper()
-        if method == b"POST":
-            content_type = _header(head, b"content-type")
-            answer = await self._on_post(body, content_type)
-        elif method in (b"GET", b"HEAD"):
-            answer = await self._on_get()
-        else:
-            answer = Answer(405, "webhooks are POSTed here")
+        try:
+            if method == b"POST":
+                answer = await self._on_post(body, _header(head, b"content-type"))
+            elif method in (b"GET", b"HEAD"):
+                answer = await self._on_get()
+            else:
+                answer = Answer(405, "webhooks are POSTed here")
+        except Exception:  # a bug answers this request, and the server goes on
+            logger.exception("answering %s %s failed", method.decode(), head.target.decode())
+            answer = Answer(500, "internal error (logged by the receiver)")
         sent = await self._send(stream, connection, answer, False, head_only=method == b"HEAD")
         return sent and connection.our_state is h11.DONE and connection.their_state is h11.DONE
 

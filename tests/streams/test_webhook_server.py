@@ -28,6 +28,8 @@ class Recorder:
         self.posts.append((body, content_type))
         if body == b"refuse":
             return Answer(503, "not stored")
+        if body == b"bug":
+            raise RuntimeError("a bug in the handler")
         return Answer(204)
 
     async def on_get(self) -> Answer:
@@ -73,7 +75,9 @@ def post(body: bytes, *, extra: bytes = b"", close: bool = False) -> bytes:
     )
 
 
-async def test_posts_on_a_kept_alive_connection_and_the_health_check() -> None:
+async def test_posts_on_a_kept_alive_connection_and_the_health_check(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async with serving() as (server, recorder), httpx.AsyncClient() as client:
         for index in range(3):  # one pooled connection, as Jellyfish's client keeps it
             response = await client.post(
@@ -91,7 +95,13 @@ async def test_posts_on_a_kept_alive_connection_and_the_health_check() -> None:
         put = await client.put(server.url, content=b"x")
         assert put.status_code == 405
         assert put.headers["allow"] == "GET, HEAD, POST"
+        bug = await client.post(server.url, content=b"bug")  # logged, answered, server lives on
+        assert bug.status_code == 500
+        after = await client.post(server.url, content=b"after")
+        assert after.status_code == 204
     assert recorder.posts[:3] == [(b"body %d" % i, "application/x-protobuf") for i in range(3)]
+    assert "answering POST / failed" in caplog.text
+    assert "RuntimeError: a bug in the handler" in caplog.text
 
 
 async def test_pipelined_and_chunked_requests() -> None:
