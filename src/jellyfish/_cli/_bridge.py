@@ -39,7 +39,7 @@ from jellyfish._cli._app import Connection, cli, pass_connection
 @click.option(
     "--webhooks",
     metavar="[HOST]:PORT",
-    help="Take the notifications from the webhooks POSTed to this address (':8000': every "
+    help="Take the notifications from the webhooks POSTed to this address (':8000': every IPv4 "
     "interface) instead of the WebSocket. Every bridge receives; only rooms created with a "
     "webhook URL are published.",
 )
