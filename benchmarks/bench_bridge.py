@@ -1,5 +1,7 @@
 """The Redis bridge: events/s into Redis, and latency from Jellyfish's frame to a consumer.
 
+Each measured twice: with the bridge on Jellyfish's WebSocket, and on its webhooks.
+
 The emulator emits ``PeerMetadataUpdated`` notifications as fast as its control API goes
 (the metadata carries the time the frame was made). Throughput: from the first one to the
 last entry in the stream, next to a bare ``Notifier`` receiving the same burst. Latency: a
@@ -11,6 +13,7 @@ process (redis-server in its own), so they share one interpreter's GIL.
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import sys
 import tempfile
@@ -87,13 +90,21 @@ def _bare_notifier(server: JellyfishServer, room: str, peer: str, count: int, ra
 
 
 def _through_redis(
-    server: JellyfishServer, redis: RedisServer, room: str, peer: str, count: int, rate: float
+    server: JellyfishServer,
+    redis: RedisServer,
+    room: str,
+    peer: str,
+    count: int,
+    rate: float,
+    webhooks: str | None = None,
 ) -> Any:
     collector = _Collector()
     router = Router()
     router.add(collector, ServerMessagePeerMetadataUpdated)
     redis.execute("FLUSHALL")
-    bridge = Bridge(redis.url, server_address=server.address, server_api_token=server.token)
+    bridge = Bridge(
+        redis.url, server_address=server.address, server_api_token=server.token, webhooks=webhooks
+    )
     consumers = [
         StreamConsumer(redis.url, "bench", consumer=f"c{i}", router=router, block=0.5)
         for i in range(CONSUMERS)
@@ -152,26 +163,42 @@ def _groups(redis: RedisServer) -> int:
         return 0
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def run(quick: bool) -> list[Result]:
     burst = 2_000 if quick else 10_000
     paced = 400 if quick else 2_000
     rate = 200.0
+    webhooks = f"127.0.0.1:{_free_port()}"
     with tempfile.TemporaryDirectory() as directory, JellyfishServer() as server:
         redis = RedisServer(Path(directory)).start()
         try:
             with RoomApi(server.address, server.token) as api:
                 _, room = api.create_room()
                 peer = api.add_peer(room.id, PeerOptionsWebRTC()).peer.id
+                _, hooked = api.create_room(webhook_url=f"http://{webhooks}/jellyfish")
+                hooked_peer = api.add_peer(hooked.id, PeerOptionsWebRTC()).peer.id
             bare_rate, _ = _bare_notifier(server, room.id, peer, burst, 0)
             bridge_rate, _ = _through_redis(server, redis, room.id, peer, burst, 0)
+            hooked_rate, _ = _through_redis(
+                server, redis, hooked.id, hooked_peer, burst, 0, webhooks
+            )
             _, bare = _bare_notifier(server, room.id, peer, paced, rate)
             _, streamed = _through_redis(server, redis, room.id, peer, paced, rate)
+            _, hooked_streamed = _through_redis(
+                server, redis, hooked.id, hooked_peer, paced, rate, webhooks
+            )
             append_rate, xadd_rate = anyio.run(_append_path, redis.url, burst * 5)
             version = redis.version
         finally:
             redis.stop()
     bare_p50, bare_p99 = _latencies(bare.latencies)
     p50, p99 = _latencies(streamed.latencies)
+    hooked_p50, hooked_p99 = _latencies(hooked_streamed.latencies)
     return [
         Result(
             f"bridge: append path, {burst * 5:,} events",
@@ -188,6 +215,22 @@ def run(quick: bool) -> list[Result]:
             raw=bare_rate,
             raw_name="bare Notifier, same burst",
             notes=f"emulator burst, batched appends (Redis {version})",
+        ),
+        Result(
+            f"bridge (webhooks): {burst:,} events into Redis",
+            hooked_rate,
+            "events/s",
+            raw=bridge_rate,
+            raw_name="bridge on the WebSocket, same burst",
+            notes="the emulator POSTs one webhook at a time, as Jellyfish does; inbox, then stream",
+        ),
+        Result(
+            f"bridge (webhooks) -> {CONSUMERS} consumers: latency p50",
+            hooked_p50,
+            "ms",
+            notes=(
+                f"{paced:,} events at {rate:.0f}/s, emitted -> handler; p99 {hooked_p99:.1f} ms"
+            ),
         ),
         Result(
             f"bridge -> {CONSUMERS} consumers: latency p50",

@@ -159,3 +159,60 @@ def test_run_needs_a_router(redis_server: RedisServer) -> None:
         BlockingStreamConsumer(redis_server.url, "app").run()
     with pytest.raises(ValueError, match="group"):
         BlockingStreamConsumer(redis_server.url, "")
+
+
+@pytest.mark.anyio
+async def test_a_long_handler_keeps_its_event_until_its_consumer_dies(
+    redis_server: RedisServer,
+) -> None:
+    visibility = 0.6
+    started, taken_over = anyio.Event(), anyio.Event()
+    slow_router, other_router = Router(), Router()
+    by_other: list[Delivery] = []
+
+    @slow_router.on()
+    async def work_for_ever(event: Any, delivery: Delivery) -> None:
+        started.set()
+        await anyio.sleep_forever()  # cancelled below: the consumer dies mid-handler
+
+    @other_router.on()
+    def record(event: Any, delivery: Delivery) -> None:
+        by_other.append(delivery)
+        taken_over.set()
+
+    options: dict[str, Any] = {"visibility_timeout": visibility, "start": "0"}
+    slow = StreamConsumer(redis_server.url, "app", consumer="slow", router=slow_router, **options)
+    other = StreamConsumer(
+        redis_server.url, "app", consumer="other", router=other_router, **options
+    )
+    await anyio.to_thread.run_sync(append_events, redis_server, ROOMS[:1])
+    async with anyio.create_task_group() as group:
+        slow_scope = anyio.CancelScope()
+
+        async def run_slow() -> None:
+            with slow_scope:
+                await slow.run()
+
+        group.start_soon(run_slow)
+        with anyio.fail_after(10):
+            await started.wait()
+        group.start_soon(other.run)
+        # the handler runs past the visibility timeout several times over; the keep-alive
+        # resets the entry's idle time, so the other consumer's XAUTOCLAIM never takes it
+        idle_times = []
+        for _ in range(8):
+            await anyio.sleep(visibility / 2)
+            idle_times.append(_idle_ms(redis_server))
+        assert by_other == []
+        assert max(idle_times) < visibility * 1000, idle_times
+        slow_scope.cancel()  # the consumer dies mid-handler; nothing acknowledges the entry
+        with anyio.fail_after(10):
+            await taken_over.wait()
+        await await_until(lambda: pending(redis_server, "app") == 0, what="the acknowledgement")
+        group.cancel_scope.cancel()
+    assert (by_other[0].event.room_id, by_other[0].delivery_count) == ("r0", 2)
+
+
+def _idle_ms(redis: RedisServer) -> int:
+    (entry,) = redis.execute("XPENDING", STREAM, "app", "-", "+", 10)  # type: ignore[misc]
+    return int(entry[2])

@@ -47,9 +47,10 @@ def running(backend: str, *runners: Any) -> Iterator[None]:
 class Operations:
     """Random operations on the emulator, straight to it (never through the proxy)."""
 
-    def __init__(self, server: JellyfishServer, rng: random.Random) -> None:
+    def __init__(self, server: JellyfishServer, rng: random.Random, **room_options: Any) -> None:
         self.server = server
         self.rng = rng
+        self.room_options = room_options  # for create_room (a webhook_url)
         self.api = RoomApi(server.address, server.token)
         self.peers: dict[str, FakePeer] = {}  # connected peers by id
 
@@ -63,7 +64,7 @@ class Operations:
         rooms = server.room_ids()
         choice = rng.random()
         if not rooms or choice < 0.2:
-            api.create_room()
+            api.create_room(**self.room_options)
             return
         room_id = rng.choice(rooms)
         room = api.get_room(room_id)

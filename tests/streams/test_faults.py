@@ -37,21 +37,27 @@ LEASE = 1.0
 class BridgeProcess:
     """``jellyfish bridge`` in a process of its own, its log in a file."""
 
-    def __init__(self, server: JellyfishServer, redis: RedisServer, name: str, log: Path) -> None:
+    def __init__(
+        self, server: JellyfishServer, redis: RedisServer, name: str, log: Path, *options: str
+    ) -> None:
         self.name = name
         self.log = log
         with log.open("wb") as output:  # the child has its own copy of the descriptor
-            self.process = self._start(server, redis, name, output)
+            self.process = self._start(server, redis, name, output, options)
 
     @staticmethod
     def _start(
-        server: JellyfishServer, redis: RedisServer, name: str, output: Any
+        server: JellyfishServer,
+        redis: RedisServer,
+        name: str,
+        output: Any,
+        options: tuple[str, ...],
     ) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
                 sys.executable, "-m", "jellyfish", "--address", server.address,
                 "--token", server.token, "bridge", "--redis", redis.url,
-                "--lease", str(LEASE), "--name", name,
+                "--lease", str(LEASE), "--name", name, *options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=output,

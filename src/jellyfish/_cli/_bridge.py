@@ -36,6 +36,21 @@ from jellyfish._cli._app import Connection, cli, pass_connection
     help="How long a dead leader keeps the lease before a standby takes over.",
 )
 @click.option("--name", help="This bridge's name in the lease and the logs. [default: host:pid]")
+@click.option(
+    "--webhooks",
+    metavar="[HOST]:PORT",
+    help="Take the notifications from the webhooks POSTed to this address (':8000': every IPv4 "
+    "interface) instead of the WebSocket. Every bridge receives; only rooms created with a "
+    "webhook URL are published.",
+)
+@click.option(
+    "--catch-up-interval",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Catch up when nothing else made the leader do it for this long (0: never).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings only, not each takeover.")
 @pass_connection
 def bridge(
@@ -45,6 +60,8 @@ def bridge(
     maxlen: int,
     lease: float,
     name: str | None,
+    webhooks: str | None,
+    catch_up_interval: float,
     quiet: bool,
 ) -> None:
     """Publish every server notification, in order, to a Redis stream, until Ctrl-C.
@@ -54,16 +71,29 @@ def bridge(
     reconnects, first catches up: it reads GET /room and appends the events that happened
     meanwhile, marked synthetic. Consume the stream with jellyfish.redis.StreamConsumer.
 
+    With --webhooks, every bridge (leader or standby) stores each webhook in Redis before
+    it answers 204 (503 when Redis does not take it), and the leader publishes them in
+    order. Point the rooms' webhook URL at the bridges through a load balancer; GET on
+    the same port is a health check.
+
     \b
     Examples:
       jellyfish bridge --redis redis://localhost:6379
       jellyfish --address jellyfish:5002 bridge --redis redis://redis:6379/0 --lease 3
+      jellyfish bridge --redis redis://redis:6379 --webhooks :8000
     """
     import anyio
 
     from jellyfish.redis import Bridge
 
     settings = connection.settings()
+    if webhooks is not None:
+        from jellyfish._webhook_server import parse_listen_address
+
+        try:
+            parse_listen_address(webhooks)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--webhooks'") from None
     try:
         runner = Bridge(
             redis_url,
@@ -74,6 +104,8 @@ def bridge(
             maxlen=maxlen,
             lease=lease,
             name=name,
+            webhooks=webhooks,
+            catch_up_interval=catch_up_interval or None,
         )
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="'--redis'") from None
@@ -87,13 +119,15 @@ def bridge(
     async def main() -> None:
         from jellyfish.errors import JellyfishError
 
-        failure: JellyfishError | None = None
+        failure: JellyfishError | click.ClickException | None = None
         async with anyio.create_task_group() as group:
             group.start_soon(_stop_on_signals, group.cancel_scope)
             try:
                 await runner.run()
             except JellyfishError as error:  # raised here, so that no ExceptionGroup hides it
                 failure = error
+            except OSError as error:
+                failure = click.ClickException(f"cannot receive webhooks on {webhooks}: {error}")
             group.cancel_scope.cancel()
         if failure is not None:
             raise failure

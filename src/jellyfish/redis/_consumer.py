@@ -147,10 +147,15 @@ class StreamConsumer(_ConsumerOptions):
         """Dispatch every event to the router's handlers until cancelled."""
         router = self._router()
         failure = _Failure()
-        async with anyio.create_task_group() as group:
-            scope = group.cancel_scope
-            group.start_soon(failure.guard, scope, self._keep_alive)
-            group.start_soon(failure.guard, scope, self._dispatch, router)
+        try:
+            async with anyio.create_task_group() as group:
+                scope = group.cancel_scope
+                group.start_soon(failure.guard, scope, self._keep_alive)
+                group.start_soon(failure.guard, scope, self._dispatch, router)
+        finally:  # cancelled (or failed): the connection goes with this run
+            connection, self._connection = self._connection, None
+            if connection is not None:
+                await connection.aclose()
         failure.raise_if_failed()
 
     async def _dispatch(self, router: Router) -> None:

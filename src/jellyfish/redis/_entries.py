@@ -13,6 +13,20 @@ Beside the stream ``S`` live ``S:lease`` (``"<fence>:<owner>"``, with a TTL), ``
 (the fencing counter), ``S:seq`` (the sequence) and ``S:state`` (a hash: room id -> the
 JSON of that room as the published events leave it, updated in the same script as the
 entries, so it is always exactly the state a consumer of the whole stream holds).
+
+Bridges that take their events from webhooks add ``S:inbox``, a stream every bridge (leader
+or standby) appends each webhook it received to before it answers, and
+``S:inbox:cursor``, the id of the last inbox entry the leader published (set in the same
+script as the entries). An inbox entry is a webhook::
+
+    data       the protobuf ``ServerMessage`` bytes
+    by         the name of the bridge that received it
+
+or a gap marker, written by a bridge that had to refuse a webhook (Redis did not take it),
+so that the leader catches up at that point of the inbox::
+
+    gap        "1"
+    by         the name of the bridge that refused it
 """
 
 from __future__ import annotations
@@ -26,7 +40,19 @@ from jellyfish._routing import Delivery
 from jellyfish.errors import DecodeError
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 
-__all__ = ["ACQUIRE", "APPEND", "RELEASE", "RENEW", "Keys", "decode_entry", "encode_event"]
+__all__ = [
+    "ACQUIRE",
+    "APPEND",
+    "GAP",
+    "RELEASE",
+    "RENEW",
+    "Keys",
+    "decode_entry",
+    "decode_inbox_entry",
+    "encode_event",
+    "inbox_gap_fields",
+    "inbox_webhook_fields",
+]
 
 _CASES: dict[type, str] = {}
 for _field in ServerMessage.DESCRIPTOR.oneofs_by_name["content"].fields:
@@ -67,6 +93,11 @@ class Keys:
         """Webhooks received by any bridge, waiting for the leader."""
         return f"{self.stream}:inbox"
 
+    @property
+    def inbox_cursor(self) -> str:
+        """The id of the last inbox entry published."""
+        return f"{self.stream}:inbox:cursor"
+
 
 def kind_of(event: Any) -> str:
     """The SDK's name of an event's class (``ServerMessageRoomCreated``)."""
@@ -91,6 +122,42 @@ def entry_args(event: Any, synthetic: bool) -> list[bytes | str]:
         "1" if synthetic else "0",
         encode_event(event),
     ]
+
+
+class _Gap:
+    """An inbox gap marker: a bridge refused a webhook here."""
+
+    def __repr__(self) -> str:
+        return "GAP"
+
+
+GAP = _Gap()
+"""What :func:`decode_inbox_entry` returns for a gap marker."""
+
+
+def inbox_webhook_fields(event: Any, receiver: str) -> list[bytes | str]:
+    """The fields of an inbox entry holding a webhook's notification."""
+    return ["data", encode_event(event), "by", receiver]
+
+
+def inbox_gap_fields(receiver: str) -> list[bytes | str]:
+    """The fields of a gap marker."""
+    return ["gap", "1", "by", receiver]
+
+
+def decode_inbox_entry(entry_id: bytes, fields: Sequence[bytes]) -> Any:
+    """An inbox entry's notification, or :data:`GAP`.
+
+    Raises:
+        DecodeError: the entry is neither (not written by a bridge).
+    """
+    values = dict(zip(fields[::2], fields[1::2], strict=False))
+    if values.get(b"gap") == b"1":
+        return GAP
+    data = values.get(b"data")
+    if data is None:
+        raise DecodeError(f"inbox entry {entry_id.decode()} was not written by a bridge", b"")
+    return decode_notification(data)
 
 
 def decode_entry(entry_id: bytes, fields: Sequence[bytes], delivery_count: int = 1) -> Delivery:
@@ -143,7 +210,7 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('LEASELOST this bridge does not hold the lease')
 end
 local events, rooms = tonumber(ARGV[4]), tonumber(ARGV[5])
-local i, seq = 6, 0
+local i, seq = 7, 0
 for _ = 1, events do
   seq = redis.call('INCR', KEYS[2])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*',
@@ -159,9 +226,14 @@ for _ = 1, rooms do
   end
   i = i + 2
 end
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[5], ARGV[6])
+  redis.call('XTRIM', KEYS[6], 'MINID', '~', ARGV[6])
+end
 return seq
 """
-"""KEYS lease, seq, stream, state; ARGV lease value, fence, maxlen, n events, n rooms, then
-4 per event (kind, room, synthetic, data), then 2 per room (id, JSON or "" to delete).
-Checks the lease first: a bridge that lost it appends nothing (``LEASELOST``). Returns the
-last sequence appended."""
+"""KEYS lease, seq, stream, state, inbox cursor, inbox; ARGV lease value, fence, maxlen,
+n events, n rooms, inbox cursor ("" when the events came from no inbox), then 4 per event
+(kind, room, synthetic, data), then 2 per room (id, JSON or "" to delete). Checks the lease
+first: a bridge that lost it appends nothing (``LEASELOST``); stores the inbox cursor with
+the entries and trims the inbox up to it. Returns the last sequence appended."""
