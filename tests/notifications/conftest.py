@@ -1,9 +1,14 @@
-"""Every notification test must leave no notifier thread behind."""
+"""Every notification test must leave no notifier thread behind; a TLS certificate."""
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,3 +18,64 @@ def _no_leaked_notifier_threads() -> Iterator[None]:
     yield
     leaked = [t for t in threading.enumerate() if t.name == "jellyfish-notifier" and t.is_alive()]
     assert not leaked, f"notifier threads left running: {leaked}"
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1: (cert.pem, key.pem)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture
+def unanswered_address() -> Any:
+    """A local address whose TCP connects hang: its listener's backlog is full, so the
+    kernel drops further SYNs (nothing leaves the machine)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    host, port = listener.getsockname()
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex((host, port))
+        fillers.append(filler)
+    probe = socket.socket()
+    probe.settimeout(0.3)
+    try:
+        probe.connect((host, port))
+    except TimeoutError:
+        pass
+    else:
+        pytest.skip("this kernel accepts connections beyond the backlog")
+    finally:
+        probe.close()
+    yield f"{host}:{port}"
+    for sock in (*fillers, listener):
+        sock.close()

@@ -193,16 +193,23 @@ class _MessageSizeLimit(Extension):
     def frame_inbound_header(
         self, proto: Any, opcode: Opcode, rsv: RsvBits, payload_length: int
     ) -> CloseReason | RsvBits:
-        if opcode is Opcode.CONTINUATION:
-            self.message_size += payload_length
-        elif not opcode.iscontrol():
-            self.message_size = payload_length
-        if self.message_size > self.max_size:
-            return CloseReason.MESSAGE_TOO_BIG
-        return _NO_RSV_BITS
+        if opcode is _BINARY:
+            size = payload_length
+        elif opcode is _CONTINUATION:
+            size = self.message_size + payload_length
+        elif opcode is _TEXT:
+            size = payload_length
+        else:  # a control frame
+            return _NO_RSV_BITS
+        self.message_size = size
+        return _NO_RSV_BITS if size <= self.max_size else CloseReason.MESSAGE_TOO_BIG
 
 
 _NO_RSV_BITS: Final = RsvBits(False, False, False)
+_BINARY: Final = Opcode.BINARY
+_CONTINUATION: Final = Opcode.CONTINUATION
+_TEXT: Final = Opcode.TEXT
+_READY: Final = ProtocolState.READY
 
 
 def _water_marks(max_queue: int | tuple[int, int]) -> tuple[int, int]:
@@ -443,6 +450,7 @@ class NotifierCore:
         progress = 0
         fragments = self._fragments
         pending, iteration, high_water = self._pending, self._iteration, self.high_water
+        protocol, accept = self.protocol, self.accept
         for event in ws.events():
             if type(event) is BytesMessage:
                 payload = event.data
@@ -452,10 +460,15 @@ class NotifierCore:
                         continue
                     payload = b"".join(fragments)
                     fragments.clear()
-                notification = self._message(payload)
+                # the hot path, once ready: one decoder call (a bytearray is bytes-like)
+                notification = decode_fast(payload) if protocol.state is _READY else None  # type: ignore[arg-type]
+                if notification is not None:
+                    self._received += 1
+                else:
+                    notification = self._message(payload)
                 if notification is None:
                     progress |= self._handshake_progress(now)
-                elif self.accept(notification):
+                elif accept(notification):
                     progress |= DELIVERED
                 if len(pending) + len(iteration) >= high_water:
                     self._pause(now)
@@ -469,16 +482,11 @@ class NotifierCore:
         return progress
 
     def _message(self, payload: bytes | bytearray) -> Notification | None:
-        """One binary message: its notification, or ``None`` (handshake consumed or dropped).
+        """A binary message off the hot path: its notification, or ``None``.
 
-        An undecodable message is logged and dropped (the connection stays); a handshake
-        violation raises ProtocolError.
+        ``None``: a handshake message was consumed, or an undecodable one was logged and
+        dropped (the connection stays). A handshake violation raises ProtocolError.
         """
-        if self.protocol.state is ProtocolState.READY:  # the hot path: one decoder call
-            notification = decode_fast(payload)  # type: ignore[arg-type]  # bytes-like
-            if notification is not None:
-                self._received += 1
-                return notification
         try:
             notification = self.protocol.receive(payload)
         except ProtocolError as error:
@@ -731,20 +739,23 @@ class NotifierCore:
             return queue_events
         if self.handlers_for(event):
             return False
-        has_handlers = bool(
+        return self.iterating or not (
             self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
         )
-        return self.iterating or not has_handlers
 
     def accept(self, event: Event) -> bool:
         """Queue ``event`` where it has consumers; returns whether it was queued."""
         if self.handlers_for(event):
             self._pending.append(event)
             return True
-        if self.wants_iteration(event):
+        queue_events = self.queue_events
+        if queue_events is None:
+            queue_events = self.iterating or not (
+                self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
+            )
+        if queue_events:
             self._iteration.append(event)
-            return True
-        return False
+        return queue_events
 
     def next_for_handlers(self) -> Event | None:
         """The oldest event waiting for its handlers (then call :meth:`handled`)."""
