@@ -60,6 +60,7 @@ class FakeServerSocket:
         pre_subscribe_frames: Iterable[bytes] = (),
         post_subscribe_frames: Iterable[bytes] = (),
         drop_connections: int = 0,
+        unacknowledged: Iterable[int] = (),
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
@@ -69,6 +70,8 @@ class FakeServerSocket:
         self.post_subscribe_frames = list(post_subscribe_frames)
         """Sent to every connection right after it subscribed to server notifications."""
         self.drop_connections = drop_connections
+        self.unacknowledged = set(unacknowledged)
+        """Subscriptions (event types) this server never acknowledges."""
         """The first this many connections are cut (no close frame) once subscribed."""
         self.clients: list[_Client] = []
         self.connections = 0
@@ -237,6 +240,8 @@ class FakeServerSocket:
                             return
                     elif case == "subscribe_request" and not self.silent_after_auth:
                         kind = message.subscribe_request.event_type
+                        if kind in self.unacknowledged:
+                            continue
                         for frame in self.pre_subscribe_frames:
                             await client.send(BytesMessage(data=frame))
                         client.subscribed.add(kind)
