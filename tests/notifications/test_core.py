@@ -7,6 +7,7 @@ test runs the same bytes through the core that a shell would.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -14,6 +15,8 @@ import struct
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -637,3 +640,79 @@ def test_text_frames_never_reach_the_queue() -> None:
     with pytest.raises(ProtocolError):
         core.receive(wire.server.send(TextMessage(data="{}")), 0.0)
     assert core.queued == 0
+
+
+# -- where frames start, in any chunking ------------------------------------------------------
+
+_SIZES = st.one_of(st.integers(0, 130), st.integers(65530, 65540), st.integers(1000, 3000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(_SIZES, min_size=1, max_size=8),
+    pings=st.lists(st.booleans(), min_size=8, max_size=8),
+    cuts=st.lists(st.integers(1, 70000), max_size=12),
+    fragmented=st.booleans(),
+)
+def test_frames_of_every_size_in_any_chunking_are_delivered_or_refused_from_the_header(
+    sizes: list[int], pings: list[bool], cuts: list[int], fragmented: bool
+) -> None:
+    """The core reads the header of the frame in progress to refuse it before its payload;
+    wherever reads cut the stream, the frames it delivers are exactly the ones sent, and the
+    first message over max_size is refused by the read that completes its header."""
+    max_size = 2000
+    core = make_core(max_size=max_size, max_queue=1000)
+    core.start()
+    wire = connect_ready(core)
+    stream = b""
+    header_ends: list[int] = []  # where each message's first too-big header ends
+    expected = []
+    for index, size in enumerate(sizes):
+        metrics = "x" * size
+        message = S(metrics_report=S.MetricsReport(metrics=metrics)).SerializeToString()
+        if pings[index]:
+            stream += wire.server.send(Ping(payload=b"p" * (index * 17 % 126)))
+        if fragmented and len(message) > 10:
+            first, rest = message[: len(message) // 3], message[len(message) // 3 :]
+            head = _frame(0x02, first)
+            tail = _frame(0x80, rest)
+            if len(first) > max_size:  # the first fragment alone is too big
+                too_big_at = len(stream) + len(head) - len(first)
+            else:
+                too_big_at = len(stream) + len(head) + (len(tail) - len(rest))
+            big = len(message) > max_size
+            stream += head + tail
+        else:
+            head = _frame(0x82, message)
+            too_big_at = len(stream) + len(head) - len(message)
+            big = len(message) > max_size
+            stream += head
+        if big:
+            header_ends.append(too_big_at)
+            break
+        expected.append(S.MetricsReport(metrics=metrics))
+    positions = sorted({c % (len(stream) + 1) for c in cuts} | {0, len(stream)})
+    delivered: list[Any] = []
+    refused_at = None
+    for start, end in itertools.pairwise(positions):
+        try:
+            core.receive(stream[start:end], 0.0)
+        except ProtocolError as error:
+            refusal = str(error)
+            refused_at = end
+            break
+        finally:
+            delivered.extend(drain(core))
+    else:
+        refusal = ""
+    assert delivered == expected
+    if header_ends:
+        assert refused_at is not None, "a message over max_size was not refused"
+        assert "exceeds max_size=2000" in refusal
+        # refused by the read that completed the header, or (a whole frame in one read)
+        # at the latest by the read that brought it entirely
+        assert refused_at >= header_ends[0]
+        first_read_with_header = min(p for p in positions if p >= header_ends[0])
+        assert refused_at == first_read_with_header
+    else:
+        assert refused_at is None

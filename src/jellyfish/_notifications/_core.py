@@ -7,7 +7,8 @@ says. The core owns:
 * the WebSocket upgrade (anyio: the request and the verdict on the answer; blocking:
   the verdict on what websocket-client accepted) and the frames: one wsproto
   :class:`~wsproto.connection.Connection` per connection, fed the bytes the shell read,
-  with ``max_size`` enforced from each frame's header (:class:`_MessageSizeLimit`);
+  with ``max_size`` enforced from the header of the frame in progress (wsproto's events
+  say where every frame ends, so the core knows where the next header starts);
 * the notification handshake and decoding (:class:`NotifierProtocol`, the one decoder);
 * liveness: connect/auth/subscribe deadlines, pings, the subscribe-acknowledgement wait,
   the send deadline and the close grace, with ``now`` passed in;
@@ -44,12 +45,11 @@ from wsproto.events import (
     BytesMessage,
     CloseConnection,
     Ping,
+    Pong,
     RejectConnection,
     Request,
     TextMessage,
 )
-from wsproto.extensions import Extension
-from wsproto.frame_protocol import CloseReason, Opcode, RsvBits
 from wsproto.handshake import H11Handshake
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
@@ -109,6 +109,7 @@ STATE_CHANGED: Final = 2
 """Progress flag: the connection's state changed (wake ``wait_ready`` and ``subscribe``)."""
 
 _METRICS_REPORT: Final = ServerMessage.MetricsReport
+_READY: Final = ProtocolState.READY
 _INFINITY: Final = float("inf")
 
 
@@ -170,46 +171,30 @@ class NotifierStats:
     received: int
 
 
-class _MessageSizeLimit(Extension):
-    """Refuses a message from the header of the frame that takes it over ``max_size``.
+def _frame_header(window: bytes, at: int) -> tuple[int, int, int] | None:
+    """``(opcode, header size, payload size)`` of the frame header at ``window[at:]``.
 
-    A wsproto extension that is never offered to the server: wsproto's public
-    extension hook is the one place that sees each frame's announced length before
-    its payload is read. Control frames are at most 125 bytes (wsproto checks that).
+    ``None`` while the header is not complete. Only called for a frame that wsproto has
+    not refused at its header (so: unmasked, valid opcode, minimal length encoding).
     """
-
-    name = "jellyfish-max-size"
-
-    def __init__(self, max_size: int) -> None:
-        self.max_size = max_size
-        self.message_size = 0
-
-    def enabled(self) -> bool:
-        return True
-
-    def offer(self) -> bool:
-        return False
-
-    def frame_inbound_header(
-        self, proto: Any, opcode: Opcode, rsv: RsvBits, payload_length: int
-    ) -> CloseReason | RsvBits:
-        if opcode is _BINARY:
-            size = payload_length
-        elif opcode is _CONTINUATION:
-            size = self.message_size + payload_length
-        elif opcode is _TEXT:
-            size = payload_length
-        else:  # a control frame
-            return _NO_RSV_BITS
-        self.message_size = size
-        return _NO_RSV_BITS if size <= self.max_size else CloseReason.MESSAGE_TOO_BIG
+    if len(window) < at + 2:
+        return None
+    opcode, size = window[at] & 0x0F, window[at + 1] & 0x7F
+    if size < 126:
+        return opcode, 2, size
+    header = 4 if size == 126 else 10
+    if len(window) < at + header:
+        return None
+    return opcode, header, int.from_bytes(window[at + 2 : at + header], "big")
 
 
-_NO_RSV_BITS: Final = RsvBits(False, False, False)
-_BINARY: Final = Opcode.BINARY
-_CONTINUATION: Final = Opcode.CONTINUATION
-_TEXT: Final = Opcode.TEXT
-_READY: Final = ProtocolState.READY
+def _header_size(payload_size: int) -> int:
+    """The header of an unmasked frame of ``payload_size`` bytes (RFC 6455: minimal)."""
+    return 2 if payload_size < 126 else 4 if payload_size < 65536 else 10
+
+
+HEADER_TAIL: Final = 14
+"""Bytes kept from before the last read: a frame header may straddle two reads."""
 
 
 def _water_marks(max_queue: int | tuple[int, int]) -> tuple[int, int]:
@@ -262,8 +247,15 @@ class NotifierCore:
         self._handshake: H11Handshake | None = None
         self._answer = bytearray()
         self._ws: Connection | None = None
-        self._limit = _MessageSizeLimit(max_size)
         self._fragments: list[bytes | bytearray] = []
+        # Where frames start, to read the header of the one in progress (see _size_frame):
+        # the stream position of the next frame no event has ended yet, the bytes of it
+        # received so far, the last bytes fed and the stream position of their first.
+        self._frame_start = 0
+        self._frame_received = 0
+        self._frame_sized = -1
+        self._window = b""
+        self._window_start = 0
         self._outgoing: list[bytes] = []
         self._ping_sent = False
         self._attempts = 0
@@ -347,7 +339,9 @@ class NotifierCore:
         self._ping_sent = False
         self._close_code = 1000
         self._subscribe_deadlines.clear()
-        self._limit = _MessageSizeLimit(self.max_size)
+        self._frame_start = self._frame_received = self._window_start = 0
+        self._frame_sized = -1
+        self._window = b""
         self._deadline = now + self.timeouts.connect
         return self._deadline
 
@@ -406,7 +400,7 @@ class NotifierCore:
     def _open(self, trailing: bytes, now: float) -> int:
         """The WebSocket is open: queue the ``auth_request``, then read what already came."""
         self._handshake = None
-        self._ws = Connection(ConnectionType.CLIENT, [self._limit])
+        self._ws = Connection(ConnectionType.CLIENT)
         self._deadline = now + self.timeouts.auth
         self._send_messages(self.protocol.connection_made())
         return STATE_CHANGED | (self.receive(trailing, now) if trailing else 0)
@@ -434,9 +428,11 @@ class NotifierCore:
         if ws is None:
             return self._upgrade_answer(data, now)
         self._ping_sent = False
+        window = self._window
+        kept = window[-HEADER_TAIL:]
+        self._window_start += len(window) - len(kept)
+        self._window = kept + data
         ws.receive_data(data)
-        if self.paused:
-            return 0
         return self._process(ws, now)
 
     def resume(self, now: float) -> int:
@@ -449,37 +445,107 @@ class NotifierCore:
     def _process(self, ws: Connection, now: float) -> int:
         progress = 0
         fragments = self._fragments
-        pending, iteration, high_water = self._pending, self._iteration, self.high_water
         protocol, accept = self.protocol, self.accept
-        for event in ws.events():
-            if type(event) is BytesMessage:
-                payload = event.data
-                if not event.message_finished or fragments:
-                    fragments.append(payload)
-                    if not event.message_finished:
-                        continue
-                    payload = b"".join(fragments)
-                    fragments.clear()
-                # the hot path, once ready: one decoder call (a bytearray is bytes-like)
-                notification = decode_fast(payload) if protocol.state is _READY else None  # type: ignore[arg-type]
-                if notification is not None:
-                    self._received += 1
-                else:
-                    notification = self._message(payload)
-                if notification is None:
-                    progress |= self._handshake_progress(now)
-                elif accept(notification):
-                    progress |= DELIVERED
-                if len(pending) + len(iteration) >= high_water:
-                    self._pause(now)
-                    break
-            elif isinstance(event, Ping):
-                self._outgoing.append(ws.send(event.response()))
-            elif isinstance(event, CloseConnection):
-                raise self._closed(ws, event)
-            elif isinstance(event, TextMessage):
-                raise self.violation("the server sent a text frame", 1003)
+        # Only this method adds to the queues while it runs (consumers only take), so
+        # counting down from the room there is now never lets more than max_queue in.
+        room = self.high_water - self.queued
+        received = 0
+        frame_start = self._frame_start
+        try:
+            for event in ws.events():
+                if type(event) is BytesMessage:
+                    payload = event.data
+                    if not event.frame_finished or self._frame_received:
+                        frame_start = self._frame_piece(frame_start, event)
+                    else:  # a whole frame: it ends here
+                        size = len(payload)
+                        frame_start += size + 2 if size < 126 else self._whole_frame(size)
+                    if not event.message_finished or fragments:
+                        self._fragment(payload)
+                        if not event.message_finished:
+                            continue
+                        payload = b"".join(fragments)
+                        fragments.clear()
+                    # the hot path, once ready: one decoder call (a bytearray is bytes-like)
+                    if protocol.state is _READY:
+                        notification = decode_fast(payload)  # type: ignore[arg-type]
+                        if notification is not None:
+                            received += 1
+                    else:
+                        notification = None
+                    if notification is None:
+                        notification = self._message(payload)
+                        if notification is None:
+                            progress |= self._handshake_progress(now)
+                            room = self.high_water - self.queued
+                            if room <= 0:
+                                self._pause(now)
+                                return progress
+                            continue
+                    if accept(notification):
+                        progress |= DELIVERED
+                        room -= 1
+                        if room <= 0:
+                            self._pause(now)
+                            return progress
+                elif isinstance(event, Ping):
+                    frame_start += 2 + len(event.payload)
+                    self._outgoing.append(ws.send(event.response()))
+                elif isinstance(event, Pong):
+                    frame_start += 2 + len(event.payload)
+                elif isinstance(event, CloseConnection):
+                    raise self._closed(ws, event)
+                elif isinstance(event, TextMessage):
+                    raise self.violation("the server sent a text frame", 1003)
+        finally:
+            self._received += received
+            self._frame_start = frame_start
+        self._size_frame()
         return progress
+
+    def _frame_piece(self, frame_start: int, event: BytesMessage) -> int:
+        """A piece of a frame whose payload came in several reads; where the next starts."""
+        self._frame_received += len(event.data)
+        if not event.frame_finished:
+            return frame_start
+        size, self._frame_received = self._frame_received, 0
+        return frame_start + _header_size(size) + size
+
+    def _whole_frame(self, size: int) -> int:
+        """A frame of 126 bytes or more that came whole: check it; its length in the stream."""
+        if size > self.max_size:
+            raise self._too_big(sum(map(len, self._fragments)) + size)
+        return _header_size(size) + size
+
+    def _fragment(self, payload: bytes | bytearray) -> None:
+        self._fragments.append(payload)
+        total = sum(map(len, self._fragments))
+        if total > self.max_size:
+            raise self._too_big(total)
+
+    def _size_frame(self) -> None:
+        """Refuse the frame in progress from its header if it is over ``max_size``.
+
+        That is the frame whose payload has not all come yet (or none of it): refused
+        before its payload is read, if it takes its message over ``max_size``.
+        """
+        at = self._frame_start - self._window_start
+        if self._frame_sized == self._frame_start or at >= len(self._window):
+            return
+        header = _frame_header(self._window, at)
+        if header is None:
+            return
+        self._frame_sized = self._frame_start
+        opcode, _, size = header
+        if opcode >= 8:  # a control frame: 125 bytes at most (wsproto checks)
+            return
+        if opcode == 0:  # a continuation adds to the fragments before it
+            size += sum(map(len, self._fragments)) - self._frame_received
+        if size > self.max_size:
+            raise self._too_big(size)
+
+    def _too_big(self, size: int) -> ProtocolError:
+        return self.violation(f"a message of {size} bytes exceeds max_size={self.max_size}", 1009)
 
     def _message(self, payload: bytes | bytearray) -> Notification | None:
         """A binary message off the hot path: its notification, or ``None``.
@@ -532,12 +598,6 @@ class NotifierCore:
     def _closed(self, ws: Connection, event: CloseConnection) -> JellyfishError:
         """A close event: wsproto found a violation (still open), or the server closed."""
         if ws.state is ConnectionState.OPEN:
-            if event.code == CloseReason.MESSAGE_TOO_BIG:
-                return self.violation(
-                    f"a message of {self._limit.message_size} bytes exceeds "
-                    f"max_size={self.max_size}",
-                    1009,
-                )
             return self.violation(event.reason or f"code {event.code}", event.code)
         self._outgoing.append(ws.send(event.response()))
         error, retryable = self.protocol.connection_lost(event.code, event.reason or "")
