@@ -478,32 +478,34 @@ def test_notifications_are_decoded_by_the_one_decoder() -> None:
 # -- dispatch -------------------------------------------------------------------------------
 
 
-def test_handler_dispatch_and_what_a_failing_handler_does(
+def test_handler_dispatch_and_what_a_failing_or_misplaced_handler_does(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     core = make_core()
-    seen: list[Any] = []
-
-    def broken(event: Any) -> None:
-        raise RuntimeError("handler bug")
 
     async def asynchronous(event: Any) -> None:
-        seen.append(event)
+        pass
 
-    core.notification_handlers.extend([broken, seen.append, asynchronous])
+    core.notification_handlers.extend([print, asynchronous])
     event = S.RoomCreated(room_id="r")
-    assert core.handlers_for(event) == [broken, seen.append, asynchronous]
+    assert core.handlers_for(event) == [print, asynchronous]  # in registration order
     assert core.handlers_for(S.MetricsReport()) == []
+    assert core.handlers_for(Reconnected(2, DROPPED)) == []
     with caplog.at_level(logging.ERROR, logger="jellyfish.notifier"):
-        assert core.call_handler(broken, event) is None
-        assert core.call_handler(seen.append, event) is None
-        awaitable = core.call_handler(asynchronous, event)
-        assert awaitable is not None
-        core.async_handler_refused(asynchronous, awaitable)  # the blocking notifier's verdict
-    assert seen == [event]
+        try:
+            raise RuntimeError("handler bug")
+        except RuntimeError:
+            core.handler_failed(print)
+        coroutine = asynchronous(event)
+        core.handler_returned(asynchronous, coroutine)  # the blocking notifier's verdict
+        core.handler_returned(print, 42)  # not an awaitable: nothing to say
+    assert coroutine.cr_frame is None  # closed: no "never awaited" warning
     messages = [r.getMessage() for r in caplog.records]
-    assert any("handler" in m and "failed" in m for m in messages), messages
-    assert any("is async: use jellyfish.Notifier" in m for m in messages), messages
+    assert len(messages) == 2, messages
+    assert "handler" in messages[0]
+    assert "failed" in messages[0]
+    assert "handler bug" in caplog.text
+    assert "is async: use jellyfish.Notifier" in messages[1]
 
 
 # -- queues and flow control --------------------------------------------------------------------

@@ -14,6 +14,7 @@ backoff, while closing) ends the run within the close grace and propagates uncha
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 from collections.abc import AsyncIterator, Generator
 from types import TracebackType
@@ -269,9 +270,7 @@ class Notifier(NotifierBase):
                 self._receiving = True
                 group.start_soon(self._dispatch_loop)
                 try:
-                    with anyio.CancelScope() as self._scope:
-                        if self._closing:
-                            self._scope.cancel()
+                    with anyio.CancelScope() as self._scope:  # what close() cancels
                         await self._connection_loop()
                 except JellyfishError as error:
                     failure = error
@@ -435,7 +434,7 @@ class Notifier(NotifierBase):
 
     async def _dispatch(self) -> None:
         core = self._core
-        call_handler = core.call_handler
+        handlers_for, isawaitable = core.handlers_for, inspect.isawaitable
         while True:
             event = core.next_for_handlers()
             if event is None:
@@ -447,13 +446,13 @@ class Notifier(NotifierBase):
                 finally:
                     self._handlers_wakeup = None
                 continue
-            for handler in core.handlers_for(event):
-                awaitable = call_handler(handler, event)
-                if awaitable is not None:
-                    try:
-                        await awaitable
-                    except Exception:
-                        core.handler_failed(handler)
+            for handler in handlers_for(event):
+                try:
+                    result = handler(event)
+                    if result is not None and isawaitable(result):
+                        await result
+                except Exception:
+                    core.handler_failed(handler)
             if core.handled(event):
                 self._wake(self._iterator_wakeup)
             if core.paused and core.resume_due:

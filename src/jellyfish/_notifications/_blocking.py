@@ -525,15 +525,19 @@ class BlockingNotifier(NotifierBase):
 
     def _run_handlers(self) -> None:
         core = self._core
-        call_handler = core.call_handler
+        handlers_for = core.handlers_for
         while not self._closing:
             event = core.next_for_handlers()
             if event is None:
                 return
-            for handler in core.handlers_for(event):
-                awaitable = call_handler(handler, event)
-                if awaitable is not None:
-                    core.async_handler_refused(handler, awaitable)
+            for handler in handlers_for(event):
+                try:
+                    result = handler(event)
+                except Exception:
+                    core.handler_failed(handler)
+                else:
+                    if result is not None:
+                        core.handler_returned(handler, result)
             if core.handled(event):
                 with self._condition:
                     self._condition.notify_all()

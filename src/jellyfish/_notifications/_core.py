@@ -35,7 +35,7 @@ import inspect
 import logging
 import ssl
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -760,30 +760,24 @@ class NotifierCore:
             return self.reconnected_handlers
         return self.notification_handlers
 
-    def call_handler(self, handler: Handler, event: Event) -> Awaitable[object] | None:
-        """Call ``handler``; returns what the caller must await (an ``async def`` handler).
-
-        A handler that raises is logged on ``jellyfish.notifier`` and the stream goes on.
-        """
-        try:
-            result = handler(event)
-        except Exception:
-            self.handler_failed(handler)
-            return None
-        if result is not None and inspect.isawaitable(result):
-            return result
-        return None
-
     def handler_failed(self, handler: Handler) -> None:
-        """Inside ``except``: a handler (or the awaitable it returned) raised."""
+        """Inside ``except``: a handler (or what it returned, awaited) raised.
+
+        It is logged on ``jellyfish.notifier`` and the stream goes on: the other handlers
+        of the event run, and the next events.
+        """
         logger.exception("notification handler %r failed", handler)
 
-    def async_handler_refused(self, handler: Handler, awaitable: Awaitable[object]) -> None:
-        """The blocking notifier cannot await: close the awaitable and say what to use."""
-        close = getattr(awaitable, "close", None)
-        if close is not None:
-            close()
-        logger.error("handler %r is async: use jellyfish.Notifier for async handlers", handler)
+    def handler_returned(self, handler: Handler, result: object) -> None:
+        """The blocking notifier got ``result`` from a handler: an awaitable cannot run.
+
+        Closes it (no "never awaited" warning) and says to use ``jellyfish.Notifier``.
+        """
+        if inspect.isawaitable(result):
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            logger.error("handler %r is async: use jellyfish.Notifier for async handlers", handler)
 
     # -- queues and flow control ------------------------------------------------------------------
 
