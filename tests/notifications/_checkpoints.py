@@ -293,7 +293,8 @@ async def cancel_at_every_checkpoint(
             try:
                 outcome = await _counted(counter, _bind(_deliver, kind, counter, scenario))
             except BaseException as error:
-                error.add_note(f"cancelled at checkpoint k={k} ({kind}; {counter.steps} steps)")
+                if sys.version_info >= (3, 11):
+                    error.add_note(f"cancelled at checkpoint k={k} ({kind}, {counter.steps} steps)")
                 raise
             report = RunReport(k, counter.fired, counter.steps, outcome)
             reports.append(report)
