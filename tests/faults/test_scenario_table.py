@@ -13,7 +13,6 @@ Then the handshake faults on a *re*connect: the same errors, retried by the poli
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from jellyfish.events import Reconnected, UnknownNotification
 from jellyfish.events import ServerMessage as S
 
 from ._harness import FLAVOURS, NotifierRun
+from ._proxy import Opcode, close_frame, frame
 from ._scripted import Peer, ScriptedServer
 
 TIMEOUTS = Timeouts(connect=3, auth=0.5, subscribe=0.5, ping_interval=5, ping_timeout=5, send=0.5)
@@ -44,18 +44,6 @@ UNKNOWN = bytes([0x9A, 0x06, 0x03, 0x0A, 0x01, 0x72])  # field 99: a newer serve
 
 def created(i: int) -> bytes:
     return S(room_created=S.RoomCreated(room_id=str(i))).SerializeToString()
-
-
-def frame(first_byte: int, payload: bytes, *, masked: bool = False, length: int = -1) -> bytes:
-    size = len(payload) if length < 0 else length
-    mask_bit = 0x80 if masked else 0
-    if size < 126:
-        header = bytes([first_byte, mask_bit | size])
-    elif size < 1 << 16:
-        header = bytes([first_byte, mask_bit | 126]) + struct.pack("!H", size)
-    else:
-        header = bytes([first_byte, mask_bit | 127]) + struct.pack("!Q", size)
-    return header + (b"\0\0\0\0" if masked else b"") + payload
 
 
 def after_handshake(*data: bytes, messages: tuple[bytes, ...] = ()) -> Callable[[Peer], None]:
@@ -171,32 +159,35 @@ TABLE: dict[str, Row] = {
         message="the server refused a message: operation not allowed",
     ),
     "a text frame": Row(
-        after_handshake(frame(0x81, b"{}")),
+        after_handshake(frame(Opcode.TEXT, b"{}")),
         error=ProtocolError,
         message=VIOLATION + "the server sent a text frame",
     ),
     "a masked frame": Row(
-        after_handshake(frame(0x82, created(9), masked=True)),
+        after_handshake(frame(Opcode.BINARY, created(9), masked=True)),
         error=ProtocolError,
         message=VIOLATION + "client received unexpected masked frame",
     ),
     "a reserved bit": Row(
-        after_handshake(frame(0xC2, created(9))),
+        after_handshake(frame(Opcode.BINARY, created(9), rsv=0b100)),
         error=ProtocolError,
         message=VIOLATION + "Reserved bit set unexpectedly",
     ),
     "a header announcing 1 GiB (no payload follows)": Row(
-        after_handshake(frame(0x82, b"", length=1 << 30)),
+        after_handshake(frame(Opcode.BINARY, b"", declared_length=1 << 30)),
         error=ProtocolError,
         message=VIOLATION + f"a message of {1 << 30} bytes exceeds max_size={MAX_SIZE}",
     ),
     "fragments adding up to more than max_size": Row(
-        after_handshake(frame(0x02, bytes(600)), frame(0x80, b"", length=500)),
+        after_handshake(
+            frame(Opcode.BINARY, bytes(600), fin=False),
+            frame(Opcode.CONTINUATION, b"", declared_length=500),
+        ),
         error=ProtocolError,
         message=VIOLATION + f"a message of 1100 bytes exceeds max_size={MAX_SIZE}",
     ),
     "an invalid close code": Row(
-        after_handshake(frame(0x88, struct.pack("!H", 999))),
+        after_handshake(close_frame(999)),
         error=ProtocolError,
         message=VIOLATION + "CLOSE with invalid code",
     ),

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
 
 import anyio
 import pytest
+from notifications._unanswered import unanswered as unanswered_address
 
 from jellyfish import Notifier, ReconnectPolicy, Timeouts
 
@@ -144,33 +146,9 @@ def test_closed_from_another_thread_the_notifier_runs_again(flavour: str) -> Non
 
 
 @pytest.fixture
-def unanswered() -> Any:
-    """A local address whose TCP connects hang (a full listen backlog drops the SYNs)."""
-    import socket
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    host, port = listener.getsockname()
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex((host, port))
-        fillers.append(filler)
-    probe = socket.socket()
-    probe.settimeout(0.3)
-    try:
-        probe.connect((host, port))
-    except TimeoutError:
-        pass
-    else:
-        pytest.skip("this kernel accepts connections beyond the backlog")
-    finally:
-        probe.close()
-    yield f"{host}:{port}"
-    for sock in (*fillers, listener):
-        sock.close()
+def unanswered() -> Iterator[str]:
+    with unanswered_address() as address:
+        yield address
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from ._unanswered import unanswered
 
 
 @pytest.fixture(autouse=True)
@@ -53,29 +53,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def unanswered_address() -> Any:
-    """A local address whose TCP connects hang: its listener's backlog is full, so the
-    kernel drops further SYNs (nothing leaves the machine)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    host, port = listener.getsockname()
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex((host, port))
-        fillers.append(filler)
-    probe = socket.socket()
-    probe.settimeout(0.3)
-    try:
-        probe.connect((host, port))
-    except TimeoutError:
-        pass
-    else:
-        pytest.skip("this kernel accepts connections beyond the backlog")
-    finally:
-        probe.close()
-    yield f"{host}:{port}"
-    for sock in (*fillers, listener):
-        sock.close()
+def unanswered_address() -> Iterator[str]:
+    """A local address whose TCP connects hang (see :func:`unanswered`)."""
+    with unanswered() as address:
+        yield address

@@ -269,10 +269,11 @@ def test_a_trio_service_whose_nursery_a_real_sigterm_cancels(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.run cancels on SIGINT from 3.11")
-def test_keyboard_interrupt_on_asyncio() -> None:
-    import asyncio
-
+@pytest.mark.parametrize("backend_name", ["asyncio", "trio"])
+def test_keyboard_interrupt(backend_name: str) -> None:
+    """Ctrl-C: asyncio.run cancels the main task (3.11+), trio raises it at a checkpoint."""
+    if backend_name == "asyncio" and sys.version_info < (3, 11):
+        pytest.skip("asyncio.run cancels its task on SIGINT from Python 3.11")
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread")
     notifiers: list[Notifier] = []
@@ -280,31 +281,12 @@ def test_keyboard_interrupt_on_asyncio() -> None:
     async def main(address: str) -> None:
         async with Notifier(address, "development") as notifier:
             notifiers.append(notifier)
-            signal.raise_signal(signal.SIGINT)  # Ctrl-C
+            signal.raise_signal(signal.SIGINT)
             async for _ in notifier:
                 pass
 
     with FakeServerSocket() as server, pytest.raises(KeyboardInterrupt):
-        asyncio.run(main(server.address))
-    (notifier,) = notifiers
-    assert notifier.state == "closed"
-
-
-def test_keyboard_interrupt_on_trio() -> None:
-    trio = pytest.importorskip("trio")
-    if threading.current_thread() is not threading.main_thread():
-        pytest.skip("signals are delivered to the main thread")
-    notifiers: list[Notifier] = []
-
-    async def main(address: str) -> None:
-        async with Notifier(address, "development") as notifier:
-            notifiers.append(notifier)
-            signal.raise_signal(signal.SIGINT)  # Ctrl-C: trio raises it at a checkpoint
-            async for _ in notifier:
-                pass
-
-    with FakeServerSocket() as server, pytest.raises(KeyboardInterrupt):
-        trio.run(main, server.address)
+        anyio.run(main, server.address, backend=backend_name)
     (notifier,) = notifiers
     assert notifier.state == "closed"
 
