@@ -36,7 +36,6 @@ import logging
 import ssl
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
@@ -65,6 +64,7 @@ from jellyfish._notifications._protocol import (
 from jellyfish._notifications._protocol import (
     ConnectionState as ProtocolState,
 )
+from jellyfish._notifications._reports import NotifierStats, Reconnected
 from jellyfish.errors import (
     ConnectionFailedError,
     InvalidTokenError,
@@ -113,62 +113,10 @@ _READY: Final = ProtocolState.READY
 _INFINITY: Final = float("inf")
 
 
-@dataclass(frozen=True)
-class Reconnected:
-    """The notifier lost its connection and is ready again (authenticated, subscribed).
-
-    Notifications emitted while it was disconnected are lost (the server does not
-    replay them): resynchronise with ``RoomApi.get_all_rooms()`` when you see this.
-    It reaches ``@notifier.on_reconnected`` handlers and, in stream order, iterators.
-
-    Attributes:
-        connection: the number of the new connection (2 after the first reconnect).
-        error: why the previous connection ended.
-    """
-
-    connection: int
-    error: JellyfishError
-
-    def __repr__(self) -> str:
-        return f"Reconnected(connection={self.connection}, error={str(self.error)!r})"
-
-    __str__ = __repr__
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"connection": 2, "error": "...", "errorType": "NotifierClosedError"}``."""
-        return {
-            "connection": self.connection,
-            "error": str(self.error),
-            "errorType": type(self.error).__name__,
-        }
-
-
 Event: TypeAlias = Notification | Reconnected
 """Everything a notifier delivers: notifications, metrics reports and :class:`Reconnected`."""
 Handler: TypeAlias = Callable[[Any], object]
 """A registered handler: called with one event; may return an awaitable (anyio notifier)."""
-
-
-@dataclass(frozen=True)
-class NotifierStats:
-    """A snapshot of a notifier's counters, for operators (``notifier.stats``).
-
-    Attributes:
-        queued: events waiting now for a handler or an iterator.
-        paused: how many times reading paused because ``max_queue`` events were waiting
-            (a slow consumer; the server buffers meanwhile).
-        reconnects: how many times the connection was re-established (one
-            :class:`Reconnected` each).
-        dropped: events discarded because the notifier was closed before they were
-            consumed.
-        received: notifications received (handshake messages not counted).
-    """
-
-    queued: int
-    paused: int
-    reconnects: int
-    dropped: int
-    received: int
 
 
 def _frame_header(window: bytes, at: int) -> tuple[int, int, int] | None:
