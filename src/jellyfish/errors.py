@@ -220,7 +220,14 @@ class InvalidTokenError(NotifierError, RuntimeError):
 
 
 class ProtocolError(NotifierError):
-    """The server broke the notification protocol (e.g. an unexpected handshake reply)."""
+    """The client refused what the server sent, or the server refused the SDK's messages.
+
+    The client's refusals begin with "protocol violation detected by the client": a
+    frame (text, masked, reserved bits, over ``max_size``, an invalid close code), an
+    invalid WebSocket upgrade answer, an unexpected handshake message. The notifiers
+    retry them by policy. The server's refusals (close 1003, ``invalid auth request``)
+    are final.
+    """
 
 
 class NotifierTimeoutError(NotifierError, TimeoutError):
@@ -228,8 +235,10 @@ class NotifierTimeoutError(NotifierError, TimeoutError):
 
     Also a builtin ``TimeoutError``.
 
-    Raised for a missing WebSocket upgrade, ``authenticated``, ``subscribe_response`` or
-    answer to a ping within the notifier's :class:`jellyfish.Timeouts`.
+    Raised for a missing WebSocket upgrade, ``authenticated``, ``subscribe_response``
+    (also from ``subscribe()``) or answer to a ping within the notifier's
+    :class:`jellyfish.Timeouts`, and for a write the server does not take within
+    ``Timeouts.send`` (it stopped reading).
     """
 
 

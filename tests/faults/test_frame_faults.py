@@ -8,7 +8,9 @@ defects 3, 4 and 5). Garbage in a binary frame is survived as well.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from typing import Any
 
 import pytest
@@ -87,3 +89,26 @@ def test_garbage_binary_frame_is_survived(flavour: str, proxy: FaultProxy, serve
     assert set(before) | set(after) <= set(run.sequence())
     assert_no_duplicate_or_reorder(run)
     assert not run.finished.done() or run.finished.exception() is None
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_an_oversize_frame_is_refused_from_its_header_while_its_payload_drips(
+    flavour: str, proxy: FaultProxy, server: Any
+) -> None:
+    """0.5's anyio notifier read an oversize payload up to max_size and held the connection
+    while it dripped; now the header alone ends the connection, on every flavour."""
+    with _run(flavour, proxy, server) as run, Producer(server) as producer:
+        run.wait_ready()
+        run.wait_sequence(producer.produce(5))
+        (link,) = proxy.live_links
+        proxy.inject(frame(Opcode.BINARY, b"", declared_length=1 << 31))
+        dripped = 0
+        while not run.reconnects() and not link.closed.is_set() and dripped < MAX_SIZE:
+            with contextlib.suppress(OSError):
+                link.client.sendall(b"\0")  # one byte of the announced 2 GiB, now and then
+            dripped += 1
+            time.sleep(0.01)
+        run.wait_reconnects(1)
+        run.wait_sequence(producer.produce(5))
+    assert dripped < MAX_SIZE // 10, f"{dripped} payload bytes were read before the refusal"
+    assert "exceeds max_size" in str(run.reconnects()[0].error)

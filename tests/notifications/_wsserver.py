@@ -26,6 +26,7 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from jellyfish.events import ServerMessage as S
 
@@ -52,12 +53,21 @@ class FakeServerSocket:
         *,
         silent_after_auth: bool = False,
         pre_subscribe_frames: Iterable[bytes] = (),
+        post_subscribe_frames: Iterable[bytes] = (),
+        drop_connections: int = 0,
+        unacknowledged: Iterable[int] = (),
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.token = token
         self.ssl_context = ssl_context
         self.silent_after_auth = silent_after_auth
         self.pre_subscribe_frames = list(pre_subscribe_frames)
+        self.post_subscribe_frames = list(post_subscribe_frames)
+        """Sent to every connection right after it subscribed to server notifications."""
+        self.drop_connections = drop_connections
+        self.unacknowledged = set(unacknowledged)
+        """Subscriptions (event types) this server never acknowledges."""
+        """The first this many connections are cut (no close frame) once subscribed."""
         self.clients: list[_Client] = []
         self.connections = 0
         self.subscribed = threading.Event()
@@ -168,66 +178,77 @@ class FakeServerSocket:
 
     # -- per connection -----------------------------------------------------------
     async def _handle(self, stream: anyio.abc.ByteStream) -> None:
+        """One connection. A client that goes away (at any moment: tests cancel clients at
+        every checkpoint) ends only this connection, never the server."""
         client = _Client(stream)
         self.connections += 1
-        authenticated = False
         try:
             async with stream:
-                while True:
-                    try:
-                        data = await stream.receive()
-                    except (
-                        anyio.EndOfStream,
-                        anyio.ClosedResourceError,
-                        anyio.BrokenResourceError,
-                    ):
-                        return
-                    client.ws.receive_data(data)
-                    for event in client.ws.events():
-                        if isinstance(event, Request):
-                            await client.send(AcceptConnection())
-                            self.clients.append(client)
-                        elif isinstance(event, Pong):
-                            client.pongs += 1
-                            self.pong_received.set()
-                        elif isinstance(event, Ping):
-                            if not self.frozen:
-                                await client.send(event.response())
-                        elif isinstance(event, CloseConnection):
-                            if client.ws.state.name != "CLOSED":
-                                await client.send(event.response())
-                            return
-                        elif isinstance(event, BytesMessage):
-                            message = S.FromString(bytes(event.data))
-                            case = message.WhichOneof("content")
-                            if not authenticated:
-                                if case == "auth_request" and message.auth_request.token == (
-                                    self.token
-                                ):
-                                    authenticated = True
-                                    await client.send(BytesMessage(data=AUTHENTICATED))
-                                elif case == "auth_request":
-                                    await client.send(
-                                        CloseConnection(code=1000, reason="invalid token")
-                                    )
-                                    return
-                                else:
-                                    await client.send(
-                                        CloseConnection(code=1000, reason="invalid auth request")
-                                    )
-                                    return
-                            elif case == "subscribe_request" and not self.silent_after_auth:
-                                kind = message.subscribe_request.event_type
-                                for frame in self.pre_subscribe_frames:
-                                    await client.send(BytesMessage(data=frame))
-                                client.subscribed.add(kind)
-                                await client.send(BytesMessage(data=subscribe_response(kind)))
-                                self.subscribed.set()
-                            elif case != "subscribe_request":
-                                await client.send(
-                                    CloseConnection(code=1003, reason="operation not allowed")
-                                )
-                                return
+                await self._converse(client, self.connections)
+        except (
+            anyio.EndOfStream,
+            anyio.ClosedResourceError,
+            anyio.BrokenResourceError,
+            LocalProtocolError,
+            RemoteProtocolError,
+            OSError,
+        ):
+            pass
         finally:
             if client in self.clients:
                 self.clients.remove(client)
+
+    async def _converse(self, client: _Client, number: int) -> None:
+        stream = client.stream
+        authenticated = False
+        while True:
+            data = await stream.receive()
+            client.ws.receive_data(data)
+            for event in client.ws.events():
+                if isinstance(event, Request):
+                    await client.send(AcceptConnection())
+                    self.clients.append(client)
+                elif isinstance(event, Pong):
+                    client.pongs += 1
+                    self.pong_received.set()
+                elif isinstance(event, Ping):
+                    if not self.frozen:
+                        await client.send(event.response())
+                elif isinstance(event, CloseConnection):
+                    if client.ws.state.name != "CLOSED":
+                        await client.send(event.response())
+                    return
+                elif isinstance(event, BytesMessage):
+                    message = S.FromString(bytes(event.data))
+                    case = message.WhichOneof("content")
+                    if not authenticated:
+                        if case == "auth_request" and message.auth_request.token == (self.token):
+                            authenticated = True
+                            await client.send(BytesMessage(data=AUTHENTICATED))
+                        elif case == "auth_request":
+                            await client.send(CloseConnection(code=1000, reason="invalid token"))
+                            return
+                        else:
+                            await client.send(
+                                CloseConnection(code=1000, reason="invalid auth request")
+                            )
+                            return
+                    elif case == "subscribe_request" and not self.silent_after_auth:
+                        kind = message.subscribe_request.event_type
+                        if kind in self.unacknowledged:
+                            continue
+                        for frame in self.pre_subscribe_frames:
+                            await client.send(BytesMessage(data=frame))
+                        client.subscribed.add(kind)
+                        await client.send(BytesMessage(data=subscribe_response(kind)))
+                        self.subscribed.set()
+                        if kind == S.EVENT_TYPE_SERVER_NOTIFICATION:
+                            for frame in self.post_subscribe_frames:
+                                await client.send(BytesMessage(data=frame))
+                            if number <= self.drop_connections:
+                                return  # `async with stream` cuts it
+                    elif case != "subscribe_request":
+                        await client.send(
+                            CloseConnection(code=1003, reason="operation not allowed")
+                        )
+                        return

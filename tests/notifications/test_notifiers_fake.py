@@ -283,37 +283,6 @@ def test_blocking_close_is_prompt_and_joins(fake_server: FakeServerSocket) -> No
         notifier.wait_ready(1)
 
 
-@pytest.fixture
-def unanswered_address() -> Any:
-    """A local address whose TCP connects hang: its listener's backlog is full, so the
-    kernel drops further SYNs (nothing leaves the machine)."""
-    import socket
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    host, port = listener.getsockname()
-    fillers = []
-    for _ in range(3):
-        filler = socket.socket()
-        filler.setblocking(False)
-        filler.connect_ex((host, port))
-        fillers.append(filler)
-    probe = socket.socket()
-    probe.settimeout(0.3)
-    try:
-        probe.connect((host, port))
-    except TimeoutError:
-        pass
-    else:
-        pytest.skip("this kernel accepts connections beyond the backlog")
-    finally:
-        probe.close()
-    yield f"{host}:{port}"
-    for sock in (*fillers, listener):
-        sock.close()
-
-
 def test_blocking_close_interrupts_a_hanging_connect(unanswered_address: str) -> None:
     notifier = BlockingNotifier(
         unanswered_address, "development", timeouts=Timeouts(connect=30)

@@ -193,7 +193,7 @@ async def test_anyio_close_with_a_backlog_is_prompt_and_reports_the_drop(
         started.set()
         await anyio.sleep(0.05)  # 100 queued events would take 5 s to drain
 
-    with caplog.at_level(logging.WARNING, logger="jellyfish.notifier"):
+    with caplog.at_level(logging.INFO, logger="jellyfish.notifier"):
         async with notifier:
             await anyio.to_thread.run_sync(fake_server.send, [created(i) for i in range(100)])
             await wait_until(lambda: notifier.stats.queued >= 50)
@@ -203,7 +203,8 @@ async def test_anyio_close_with_a_backlog_is_prompt_and_reports_the_drop(
     assert elapsed < 2  # not the 5 s a drain would take
     assert notifier.stats.dropped >= 50
     assert notifier.stats.queued == 0
-    assert "not yet consumed: dropped" in caplog.text
+    dropped = [r for r in caplog.records if "not yet consumed: dropped" in r.getMessage()]
+    assert [r.levelno for r in dropped] == [logging.INFO]  # the caller chose to close
 
 
 @pytest.mark.anyio
@@ -318,16 +319,20 @@ async def test_040_notifier_stops_from_a_synchronous_handler(
 @pytest.mark.anyio
 async def test_wait_ready_timeout_is_a_notifier_timeout_error() -> None:
     with FakeServerSocket(silent_after_auth=True) as server:
-        slow = Timeouts(subscribe=30)
-        notifier = Notifier(server.address, "development", timeouts=slow)
-        blocking = BlockingNotifier(server.address, "development", timeouts=slow).start()
+        notifier = Notifier(server.address, "development", timeouts=Timeouts(subscribe=30))
+        async with anyio.create_task_group() as group:
+            group.start_soon(notifier.connect)
+            with pytest.raises(NotifierTimeoutError) as caught:
+                await notifier.wait_ready(0.2)
+            assert isinstance(caught.value, TimeoutError)
+            await notifier.aclose()
+
+
+def test_wait_ready_timeout_is_a_notifier_timeout_error_blocking() -> None:
+    with FakeServerSocket(silent_after_auth=True) as server:
+        blocking = BlockingNotifier(server.address, "development", timeouts=Timeouts(subscribe=30))
+        blocking.start()
         try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(notifier.connect)
-                with pytest.raises(NotifierTimeoutError) as caught:
-                    await notifier.wait_ready(0.2)
-                assert isinstance(caught.value, TimeoutError)
-                await notifier.aclose()
             with pytest.raises(NotifierTimeoutError):
                 blocking.wait_ready(0.2)
         finally:
@@ -357,8 +362,18 @@ async def test_settings_from_the_environment_and_a_repr_without_the_token(
     async with notifier:
         assert "state='ready'" in repr(notifier)
         assert TOKEN not in repr(notifier)
+    assert "state='closed'" in repr(notifier)
+
+
+def test_blocking_settings_from_the_environment_and_a_repr_without_the_token(
+    secret_server: FakeServerSocket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JELLYFISH_ADDRESS", secret_server.address)
+    monkeypatch.setenv("JELLYFISH_TOKEN", TOKEN)
+    monkeypatch.delenv("JELLYFISH_SECURE", raising=False)
     with BlockingNotifier() as blocking:
         assert repr(blocking).startswith("BlockingNotifier(server_address='127.0.0.1:")
+        assert "state='ready'" in repr(blocking)
         assert TOKEN not in repr(blocking)
     assert "state='closed'" in repr(blocking)
 
@@ -373,11 +388,11 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_failing_constructor_keeps_the_token_out_of_its_locals() -> None:
     try:
-        BlockingNotifier("http://scheme-is-wrong:5002", TOKEN)
+        BlockingNotifier("ftp://scheme-is-wrong:5002", TOKEN)
     except ValueError as error:
         traceback = error.__traceback__
     else:  # pragma: no cover
-        pytest.fail("a scheme in the address must be refused")
+        pytest.fail("an address with a scheme other than http(s)/ws(s) must be refused")
     captured = []
     while traceback is not None:
         captured.extend(repr(v) for v in traceback.tb_frame.f_locals.values())

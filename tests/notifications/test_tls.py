@@ -9,7 +9,6 @@ from pathlib import Path
 
 import anyio
 import pytest
-from support.tls import self_signed_certificate
 
 from jellyfish import BlockingNotifier, Notifier
 from jellyfish.errors import TLSError
@@ -20,11 +19,6 @@ from ._wsserver import FakeServerSocket
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 
 CREATED = S(room_created=S.RoomCreated(room_id="tls")).SerializeToString()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture

@@ -1,14 +1,21 @@
 """The anyio notifier: server notifications over the WebSocket, on asyncio or trio.
 
 The I/O shell around :class:`~jellyfish._notifications._core.NotifierCore`: it opens an
-anyio TCP (or TLS) stream, moves bytes through wsproto, sleeps and calls handlers.
-Everything else (handshake, deadlines, verdicts, backoff, flow control) is the core's.
+anyio TCP (or TLS) stream, moves bytes between it and the core, sleeps, wakes its tasks
+and awaits handlers. Every decision (upgrade, frames, deadlines, verdicts, backoff,
+dispatch, flow control) is the core's.
+
+Structured concurrency: ``connect()`` runs its dispatcher in a task group of its own and
+``async with`` enters one through an :class:`~contextlib.AsyncExitStack`; a cancel that
+lands anywhere (connecting, in the handshake, waiting for an event, in a handler, in the
+backoff, while closing) ends the run within the close grace and propagates unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
 from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any
@@ -16,34 +23,13 @@ from typing import Any
 import anyio
 import anyio.abc
 import anyio.lowlevel
-from wsproto import ConnectionType, WSConnection
-from wsproto.connection import ConnectionState as WebSocketState
-from wsproto.events import (
-    AcceptConnection,
-    BytesMessage,
-    CloseConnection,
-    Ping,
-    RejectConnection,
-    RejectData,
-    Request,
-    TextMessage,
-)
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
-from jellyfish._notifications._common import NotifierBase, Reconnected, logger
-from jellyfish._notifications._decoder import Notification
-from jellyfish._notifications._protocol import SERVER_WEBSOCKET_PATH, Subscription
+from jellyfish._notifications._common import NotifierBase, ThreadSafeCall, running_event_loop
+from jellyfish._notifications._core import DELIVERED, READ_SIZE, STATE_CHANGED, Event, logger
+from jellyfish._notifications._protocol import Subscription
 from jellyfish.errors import JellyfishError
 
 __all__ = ["Notifier"]
-
-_BYTES_MESSAGE = BytesMessage
-# How long close() lets a running handler finish before cancelling it (seconds).
-_GRACE = 0.5
-
-
-class _Closing(Exception):
-    """Internal: the user closed the notifier."""
 
 
 class _CloseRequest:
@@ -82,11 +68,14 @@ class Notifier(NotifierBase):
     Delivery: every notification received while connected reaches every matching
     handler, in order, and (see ``queue_events``) the iterator. Handlers run in a
     dispatcher task, so a slow handler does not stall ping answers; once ``max_queue``
-    events wait, reading pauses (``stats.paused``) until they catch up.
+    events wait, reading pauses (``stats.paused``) until they are down to the low-water
+    mark. One task iterates at a time: a second one that would wait alongside it gets a
+    ``RuntimeError`` at once.
 
     Stopping: ``await notifier.aclose()`` or leaving ``async with``; ``close()`` also
-    works from a synchronous handler (the stop is requested at once; awaiting its
-    result, as 0.4.0 code does, is optional).
+    works from a synchronous handler and from another thread (the stop is requested at
+    once; awaiting its result, as 0.4.0 code does, is optional). A cancel of the
+    surrounding scope closes the notifier too.
 
     The arguments are those of :class:`jellyfish.BlockingNotifier` (see
     ``NotifierBase``): ``server_address``, ``server_api_token``, ``secure``,
@@ -95,17 +84,18 @@ class Notifier(NotifierBase):
     """
 
     def _init_shell(self) -> None:
-        self._state_event: anyio.Event | None = None
-        self._pending_wakeup: anyio.Event | None = None
-        self._queue_wakeup: anyio.Event | None = None
-        self._room_wakeup: anyio.Event | None = None
-        self._receiving = False
-        self._ws: WSConnection | None = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._scope: anyio.CancelScope | None = None
+        self._dispatch_scope: anyio.CancelScope | None = None
         self._stream: anyio.abc.ByteStream | None = None
         self._send_lock: anyio.Lock | None = None
-        self._scope: anyio.CancelScope | None = None
-        self._task_group: anyio.abc.TaskGroup | None = None
-        self._dispatch_scope: anyio.CancelScope | None = None
+        self._state_event: anyio.Event | None = None
+        self._handlers_wakeup: anyio.Event | None = None
+        self._iterator_wakeup: anyio.Event | None = None
+        self._reader_wakeup: anyio.Event | None = None
+        self._receiving = False
+        self._loop_thread: int | None = None
+        self._call_soon_threadsafe: ThreadSafeCall | None = None
 
     # -- public API ---------------------------------------------------------------
 
@@ -119,9 +109,9 @@ class Notifier(NotifierBase):
         unless ``ReconnectPolicy.retry_initial``); later drops are retried by the
         reconnect policy, and the last error is raised once it gives up. Run it as a
         task (``asyncio.create_task(notifier.connect())`` or ``task_group.start_soon``).
+        A :meth:`close` requested before it started makes it return at once.
         """
-        self._closing = False
-        await self._connect()
+        await self._run()
 
     async def wait_ready(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
         """Wait until connected, authenticated and subscribed; returns ``True``.
@@ -133,12 +123,11 @@ class Notifier(NotifierBase):
         """
         try:
             with anyio.fail_after(timeout):
-                while True:
-                    if self.ready:
-                        return True
+                while not self.ready:
                     if self._finished or self._failure is not None:
                         raise self._stopped()
                     await self._state_changed()
+                return True
         except TimeoutError as error:
             if isinstance(error, JellyfishError):
                 raise
@@ -156,35 +145,37 @@ class Notifier(NotifierBase):
         """Add a subscription now and on every reconnect.
 
         If connected, sends the request and waits (``timeouts.subscribe``) for the
-        server's acknowledgement. The server has no unsubscribe: a subscription lasts
-        for the life of the notifier.
+        server's acknowledgement, raising :class:`NotifierTimeoutError` without one. The
+        server has no unsubscribe: a subscription lasts for the life of the notifier.
         """
         kind = Subscription.parse(subscription)
-        frames = self._core.subscribe(kind, anyio.current_time(), self._connected)
-        if not self._connected:
+        core = self._core
+        deadline = core.request_subscription(kind, anyio.current_time())
+        await self._flush()
+        if deadline is None:
             return
-        await self._send_frames(frames)
-        with anyio.fail_after(self._timeouts.subscribe):
-            while kind not in self._protocol.acknowledged:
-                if self._finished:
-                    raise self._stopped()
+        while not core.subscription_acknowledged(kind, deadline, anyio.current_time()):
+            if self._finished:
+                raise self._stopped()
+            with anyio.move_on_after(deadline - anyio.current_time()):
                 await self._state_changed()
 
     def close(self) -> _CloseRequest:
         """Stop: :meth:`connect` returns, iterators end, queued events are dropped.
 
-        Usable from synchronous code (e.g. a handler): the stop is requested at once.
+        Usable from synchronous code (e.g. a handler) and from any thread: the stop is
+        requested at once (from another thread: handed to the notifier's event loop).
         The result may be awaited (``await notifier.close()``, as in 0.4.0). What was
-        still queued is dropped, logged and counted in ``stats.dropped``.
+        still queued is dropped, counted in ``stats.dropped`` and logged (INFO).
         """
-        self._closing = True
-        self._core.drop_backlog()
-        if self._scope is not None:
-            self._scope.cancel()
-        self._notify_state()
-        self._wake_dispatcher()
-        self._wake_iterator()
-        self._wake_reader()
+        call_soon_threadsafe = self._call_soon_threadsafe
+        if call_soon_threadsafe is not None and threading.get_ident() != self._loop_thread:
+            try:
+                call_soon_threadsafe(self._request_close)
+            except RuntimeError:  # the event loop has just finished: nothing runs any more
+                self._closing = True
+        else:
+            self._request_close()
         return _CloseRequest()
 
     async def aclose(self) -> None:
@@ -192,18 +183,20 @@ class Notifier(NotifierBase):
         await self.close()
 
     async def __aenter__(self) -> Notifier:
-        """Start :meth:`connect` in a background task and wait until ready."""
-        self._closing = False
-        self._finished = False
-        self._failure = None
-        group = anyio.create_task_group()
-        await group.__aenter__()
-        self._task_group = group
-        group.start_soon(self._run_in_background)
+        """Start :meth:`connect` in a background task group and wait until ready."""
+        if self._stack is not None:
+            raise RuntimeError("this Notifier is already open (async with)")
+        self._restart()
+        stack = contextlib.AsyncExitStack()
+        group = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack
         try:
+            group.start_soon(self._run_in_background)
             await self.wait_ready()
-        except BaseException:
-            await self._exit_group()
+        except BaseException as error:
+            self._stack = None
+            if await self._exit(stack, error):
+                raise self._stopped() from error
             raise
         return self
 
@@ -212,35 +205,64 @@ class Notifier(NotifierBase):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> None:
-        await self._exit_group()
+    ) -> bool:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return False
+        return await self._exit(stack, exc)
 
-    def __aiter__(self) -> AsyncIterator[Notification | Reconnected]:
+    def __aiter__(self) -> AsyncIterator[Event]:
         self._start_iterating()
         return self
 
-    async def __anext__(self) -> Notification | Reconnected:
+    async def __anext__(self) -> Event:
         """The next event, in arrival order; ends when the notifier closes."""
         self._start_iterating()
-        queue = self._core.iteration
-        while not queue:
-            if self._closing:
-                raise StopAsyncIteration
-            if self._finished and not self._receiving and not self._core.pending:
-                if self._failure is not None:
-                    raise self._failure
-                raise StopAsyncIteration
-            wakeup = self._queue_wakeup = anyio.Event()
-            await wakeup.wait()
+        core = self._core
+        if self._iterator_wakeup is not None:
+            raise core.concurrent_iteration("Notifier")
         await anyio.lowlevel.checkpoint_if_cancelled()
-        event = queue.popleft()
-        self._wake_reader()
-        return event  # type: ignore[no-any-return]
+        while True:
+            event = core.next_for_iteration()
+            if event is not None:
+                if core.paused and core.resume_due:
+                    self._wake(self._reader_wakeup)
+                return event
+            if self._iteration_over():
+                raise StopAsyncIteration
+            wakeup = self._iterator_wakeup = anyio.Event()
+            try:
+                await wakeup.wait()
+            finally:
+                self._iterator_wakeup = None
 
-    # -- internals ----------------------------------------------------------------
+    # -- the run ------------------------------------------------------------------
 
-    async def _connect(self) -> None:
-        self._run_starting()
+    async def _exit(self, stack: contextlib.AsyncExitStack, error: BaseException | None) -> bool:
+        """Leave the task group of ``async with``; the notifier is already closing.
+
+        A cancel goes in, so that its scope sees it; any other error of the body goes
+        on as it is once the run has ended (not wrapped in an exception group). A run
+        that has already ended (it failed) leaves no close request behind.
+        """
+        if not self._finished:
+            self.close()
+        if isinstance(error, anyio.get_cancelled_exc_class()):
+            return bool(await stack.__aexit__(type(error), error, error.__traceback__))
+        return bool(await stack.__aexit__(None, None, None))
+
+    async def _run_in_background(self) -> None:
+        with contextlib.suppress(JellyfishError):  # recorded: wait_ready and iterators raise it
+            await self._run()
+
+    async def _run(self) -> None:
+        if not self._run_starting():  # closed before it began
+            self._run_finished(None)
+            self._wake_all()
+            return
+        self._loop_thread = threading.get_ident()
+        loop = running_event_loop()
+        self._call_soon_threadsafe = None if loop is None else loop[1]
         self._send_lock = anyio.Lock()
         failure: JellyfishError | None = None
         try:
@@ -248,34 +270,32 @@ class Notifier(NotifierBase):
                 self._receiving = True
                 group.start_soon(self._dispatch_loop)
                 try:
-                    with anyio.CancelScope() as self._scope:
-                        if self._closing:
-                            self._scope.cancel()
+                    with anyio.CancelScope() as self._scope:  # what close() cancels
                         await self._connection_loop()
                 except JellyfishError as error:
                     failure = error
                 finally:
                     self._scope = None
                     self._receiving = False
-                    self._wake_dispatcher()
-                    if self._closing and self._dispatch_scope is not None:
-                        self._dispatch_scope.deadline = anyio.current_time() + _GRACE
+                    self._end_dispatch()
+        except BaseException:
+            self._closing = True  # cancelled from outside or interrupted: closed
+            raise
         finally:
+            self._call_soon_threadsafe = None
             failure = self._run_finished(failure)
-            self._notify_state()
-            self._wake_iterator()
+            self._wake_all()
         if failure is not None:
             raise failure
 
-    async def _exit_group(self) -> None:
-        group, self._task_group = self._task_group, None
-        await self.aclose()
-        if group is not None:
-            await group.__aexit__(None, None, None)
+    def _request_close(self) -> None:
+        self._closing = True
+        self._core.drop_backlog()
+        if self._scope is not None:
+            self._scope.cancel()
+        self._wake_all()
 
-    async def _run_in_background(self) -> None:
-        with contextlib.suppress(JellyfishError):  # recorded: wait_ready and iterators raise it
-            await self._connect()
+    # -- waking ---------------------------------------------------------------------
 
     async def _state_changed(self) -> None:
         if self._state_event is None:
@@ -287,207 +307,153 @@ class Notifier(NotifierBase):
         if event is not None:
             event.set()
 
-    def _wake_dispatcher(self) -> None:
-        wakeup, self._pending_wakeup = self._pending_wakeup, None
+    @staticmethod
+    def _wake(wakeup: anyio.Event | None) -> None:
         if wakeup is not None:
             wakeup.set()
 
-    def _wake_iterator(self) -> None:
-        wakeup, self._queue_wakeup = self._queue_wakeup, None
-        if wakeup is not None:
-            wakeup.set()
+    def _wake_all(self) -> None:
+        self._notify_state()
+        for wakeup in (self._handlers_wakeup, self._iterator_wakeup, self._reader_wakeup):
+            self._wake(wakeup)
 
-    def _wake_reader(self) -> None:
-        wakeup, self._room_wakeup = self._room_wakeup, None
-        if wakeup is not None:
-            wakeup.set()
+    # -- connections ------------------------------------------------------------------
 
     async def _connection_loop(self) -> None:
-        while not self._closing:
+        while True:
             try:
-                await self._run_connection()
-            except _Closing:
-                return
+                await self._connection()
             except JellyfishError as error:
-                failure = error
-            finally:
-                self._connected = False
-                self._notify_state()
-            if self._closing:
-                return
-            await anyio.sleep(self._core.connection_failed(failure))
+                await anyio.sleep(self._core.connection_failed(error))
 
-    async def _run_connection(self) -> None:
-        """One connection; always ends by raising (``_Closing`` when closed by the user)."""
+    async def _connection(self) -> None:
+        """One connection; it ends by raising (or by the cancel of :meth:`close`)."""
         core = self._core
-        deadline = core.attempt_started(anyio.current_time())
-        stream: anyio.abc.ByteStream
+        stream = await self._open_stream(core.attempt_started(anyio.current_time()))
+        self._stream = stream
         try:
-            with anyio.fail_after(deadline - anyio.current_time()):
-                if self._secure:
-                    import ssl  # here: ssl costs ~10 ms at import, and only TLS needs it
+            await self._send(core.upgrade_request())
+            await self._receive_loop(stream)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError) as error:
+            raise core.broken(error) from None
+        finally:
+            self._stream = None
+            farewell = core.closing_frame()
+            self._notify_state()
+            with anyio.CancelScope(shield=True):
+                with anyio.move_on_after(core.close_grace), contextlib.suppress(Exception):
+                    if farewell:
+                        await stream.send(farewell)
+                    await stream.aclose()
+                await anyio.aclose_forcefully(stream)
 
-                    context = self._ssl_context or ssl.create_default_context()
-                    stream = await anyio.connect_tcp(
-                        self._host, self._port, ssl_context=context, tls_hostname=self._host
-                    )
-                else:
-                    stream = await anyio.connect_tcp(self._host, self._port)
+    async def _open_stream(self, deadline: float) -> anyio.abc.ByteStream:
+        core = self._core
+        try:
+            with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+                if not self._secure:
+                    return await anyio.connect_tcp(self._host, self._port)
+                return await anyio.connect_tcp(
+                    self._host,
+                    self._port,
+                    ssl_context=self._ssl_context,
+                    tls_hostname=self._host,
+                    tls=True,
+                )
         except TimeoutError:
             raise core.connect_timed_out() from None
         except OSError as error:
             raise core.connect_failed(error) from None
-        ws = WSConnection(ConnectionType.CLIENT)
-        self._stream = stream
-        self._ws = ws
-        try:
-            await stream.send(
-                ws.send(Request(host=self._host_header, target=SERVER_WEBSOCKET_PATH))
-            )
-            await self._receive_loop(stream, ws)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError) as error:
-            raise core.broken(f"the connection broke: {error!r}") from None
-        finally:
-            self._stream = None
-            with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
-                with contextlib.suppress(Exception):
-                    if ws.state is WebSocketState.OPEN:
-                        await stream.send(ws.send(CloseConnection(code=core.close_code)))
-                with contextlib.suppress(Exception):  # e.g. TLS close_notify on a dead socket
-                    await stream.aclose()
 
-    async def _receive_loop(self, stream: anyio.abc.ByteStream, ws: WSConnection) -> None:
+    async def _receive_loop(self, stream: anyio.abc.ByteStream) -> None:
         core = self._core
-        message_received = core.message_received
-        accept = core.accept
-        pending, iteration, max_queue = core.pending, core.iteration, core.max_queue
         now = anyio.current_time
-        fragments: list[bytes | bytearray] = []
-        size = 0
-        # Frames already read but not parsed while the queue is full stay in wsproto's
-        # buffer, so the queue never holds more than max_queue events.
-        buffered = False
         while True:
-            if core.full:
-                await self._wait_for_room()
-            if not buffered:
-                with anyio.move_on_after(core.read_timeout(now())) as scope:
+            if core.paused:
+                while not core.resume_due:
+                    wakeup = self._reader_wakeup = anyio.Event()
+                    await wakeup.wait()
+                self._reader_wakeup = None
+                progress = core.resume(now())
+            else:
+                with anyio.move_on_after(core.read_timeout(now())) as waited:
                     try:
-                        data = await stream.receive(65536)
+                        data = await stream.receive(READ_SIZE)
                     except anyio.EndOfStream:
                         raise core.end_of_stream() from None
-                if scope.cancelled_caught:
-                    if self._closing:
-                        raise _Closing
-                    await self._send_raw(ws.send(Ping(payload=core.read_timed_out(now()))))
-                    continue
-                core.data_received()
-                ws.receive_data(data)
-            buffered = False
-            queued = False
-            try:
-                for event in ws.events():
-                    if type(event) is _BYTES_MESSAGE:
-                        payload = event.data
-                        if not event.message_finished or fragments:
-                            size += len(payload)
-                            core.check_size(size)
-                            fragments.append(payload)
-                            if not event.message_finished:
-                                continue
-                            payload = b"".join(fragments)
-                            fragments.clear()
-                            size = 0
-                        notification = message_received(payload)
-                        if notification is not None:
-                            queued = accept(notification) or queued
-                            if len(pending) + len(iteration) >= max_queue:
-                                buffered = True
-                                break
-                        else:
-                            await self._handshake_progress()
-                    elif isinstance(event, Ping):
-                        await self._send_raw(ws.send(event.response()))
-                    elif isinstance(event, CloseConnection):
-                        if ws.state is WebSocketState.OPEN:  # wsproto found a violation
-                            raise core.violation(event.reason or f"code {event.code}", event.code)
-                        with contextlib.suppress(Exception):
-                            await self._send_raw(ws.send(event.response()))
-                        raise core.close_received(event.code, event.reason or "")
-                    elif isinstance(event, AcceptConnection):
-                        self._connected = True
-                        await self._send_frames(core.upgraded(now()))
-                    elif isinstance(event, RejectConnection | RejectData):
-                        raise core.upgrade_refused(getattr(event, "status_code", 0))
-                    elif isinstance(event, TextMessage):
-                        raise core.text_received()
-            except (LocalProtocolError, RemoteProtocolError) as error:
-                raise core.violation(str(error)) from None
-            finally:
-                if queued:
-                    self._wake_dispatcher()
-                    self._wake_iterator()
+                if waited.cancelled_caught:
+                    core.read_timed_out(now())
+                    progress = 0
+                else:
+                    progress = core.receive(data, now())
+            if progress & DELIVERED:
+                self._wake(self._handlers_wakeup)
+                self._wake(self._iterator_wakeup)
+            if progress & STATE_CHANGED:
+                self._notify_state()
+            await self._flush()
 
-    async def _wait_for_room(self) -> None:
-        core = self._core
-        core.paused(anyio.current_time())
-        while core.full and not self._closing:
-            wakeup = self._room_wakeup = anyio.Event()
-            await wakeup.wait()
-        if self._closing:
-            raise _Closing
+    async def _flush(self) -> None:
+        data = self._core.data_to_send()
+        if data:
+            await self._send(data)
 
-    async def _handshake_progress(self) -> None:
-        frames, reconnected = self._core.handshake_progress(anyio.current_time())
-        await self._send_frames(frames)
-        if reconnected is not None and self._core.accept(reconnected):
-            self._wake_dispatcher()
-            self._wake_iterator()
-        self._notify_state()
+    async def _send(self, data: bytes) -> None:
+        """Write within ``timeouts.send``; past it the connection is dropped (it is dead)."""
+        stream, lock = self._stream, self._send_lock
+        if stream is None or lock is None:
+            return  # no connection: what subscriptions need is sent after the next one
+        try:
+            with anyio.fail_after(self._core.send_timeout):
+                async with lock:
+                    await stream.send(data)
+        except TimeoutError:
+            await anyio.aclose_forcefully(stream)
+            raise self._core.send_timed_out() from None
 
-    async def _send_frames(self, frames: list[bytes]) -> None:
-        ws = self._ws
-        if ws is None:
-            return
-        for frame in frames:
-            await self._send_raw(ws.send(BytesMessage(data=frame)))
-
-    async def _send_raw(self, data: bytes) -> None:
-        stream = self._stream
-        if stream is None or self._send_lock is None:
-            return
-        async with self._send_lock:
-            await stream.send(data)
+    # -- handlers -------------------------------------------------------------------------
 
     async def _dispatch_loop(self) -> None:
-        with anyio.CancelScope() as self._dispatch_scope:
+        with anyio.CancelScope() as scope:
+            self._dispatch_scope = scope
             await self._dispatch()
-        if self._dispatch_scope.cancelled_caught:
-            logger.warning("a handler still running %.1f s after close() was cancelled", _GRACE)
-        self._wake_iterator()
+        self._dispatch_scope = None
+        if scope.cancelled_caught:
+            logger.warning(
+                "a handler still running %.1f s after close() was cancelled",
+                self._core.close_grace,
+            )
+        self._wake(self._iterator_wakeup)
+
+    def _end_dispatch(self) -> None:
+        """Receiving ended: the dispatcher finishes (within the close grace, if closing)."""
+        self._wake(self._handlers_wakeup)
+        scope = self._dispatch_scope
+        if self._closing and scope is not None:
+            scope.deadline = anyio.current_time() + self._core.close_grace
 
     async def _dispatch(self) -> None:
         core = self._core
-        pending = core.pending
-        handlers_for = core.handlers_for
-        isawaitable = inspect.isawaitable
+        handlers_for, isawaitable = core.handlers_for, inspect.isawaitable
         while True:
-            while pending and not self._closing:
-                event = pending.popleft()
-                for handler in handlers_for(event):
-                    try:
-                        result = handler(event)
-                        if result is not None and isawaitable(result):
-                            await result
-                    except Exception:
-                        logger.exception("notification handler %r failed", handler)
-                if core.queue_events and core.handled(event):
-                    self._wake_iterator()
-                if self._room_wakeup is not None:
-                    self._wake_reader()
-            if not self._receiving or self._closing:
-                break
-            wakeup = self._pending_wakeup = anyio.Event()
-            if pending:
+            event = core.next_for_handlers()
+            if event is None:
+                if not self._receiving or self._closing:
+                    return
+                wakeup = self._handlers_wakeup = anyio.Event()
+                try:
+                    await wakeup.wait()
+                finally:
+                    self._handlers_wakeup = None
                 continue
-            await wakeup.wait()
+            for handler in handlers_for(event):
+                try:
+                    result = handler(event)
+                    if result is not None and isawaitable(result):
+                        await result
+                except Exception:
+                    core.handler_failed(handler)
+            if core.handled(event):
+                self._wake(self._iterator_wakeup)
+            if core.paused and core.resume_due:
+                self._wake(self._reader_wakeup)

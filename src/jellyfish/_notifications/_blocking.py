@@ -1,7 +1,15 @@
 """The blocking notifier: server notifications over the WebSocket without an event loop.
 
-WebSocket framing is websocket-client; the notification protocol is
-:class:`~jellyfish._notifications._protocol.NotifierProtocol`.
+The I/O shell around :class:`~jellyfish._notifications._core.NotifierCore`, in threads:
+it opens the TCP (and TLS) connection, lets websocket-client do the WebSocket upgrade
+through its public API (``create_connection`` on the shell's own socket), then moves the
+socket's bytes to and from the core, whose sans-I/O frame engine (wsproto's, the same as
+the anyio notifier's) takes over. Every decision is the core's.
+
+Threads: the one running :meth:`BlockingNotifier.connect` reads, sends and runs the
+handlers; any thread may iterate (one at a time), subscribe or close. Every core call
+that another thread can race with happens under ``self._condition``; the handler queue
+is only touched by the receiving thread (and cleared by ``close``, atomically).
 """
 
 from __future__ import annotations
@@ -11,64 +19,30 @@ import os
 import select
 import socket
 import ssl
-import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
 
 import websocket
-from websocket._abnf import continuous_frame, frame_buffer
 
-from jellyfish._notifications._common import NotifierBase, Reconnected, logger
-from jellyfish._notifications._core import NotifierCore
-from jellyfish._notifications._decoder import Notification
+from jellyfish._notifications._common import NotifierBase, logger, running_event_loop
+from jellyfish._notifications._core import DELIVERED, READ_SIZE, Event
 from jellyfish._notifications._protocol import Subscription
-from jellyfish.errors import JellyfishError, NotifierTimeoutError
+from jellyfish.errors import JellyfishError
 
 __all__ = ["BlockingNotifier"]
 
-_OPCODE_BINARY = websocket.ABNF.OPCODE_BINARY
-_OPCODE_CLOSE = websocket.ABNF.OPCODE_CLOSE
-_OPCODE_TEXT = websocket.ABNF.OPCODE_TEXT
-_WEBSOCKET_VIOLATIONS = (websocket.WebSocketProtocolException, websocket.WebSocketPayloadException)
 # While connecting, how often the notifier looks whether close() was called (seconds).
 _CLOSE_CHECK = 0.05
+_UPGRADE_ANSWER_ERRORS = (websocket.WebSocketException, ValueError, IndexError)
+"""What websocket-client raises for an answer that is no valid upgrade (after its own
+subclasses for a status, a timeout and a closed connection are handled)."""
 
 
 class _Closing(Exception):
     """Internal: the user closed the notifier."""
-
-
-class _CheckedFrames(frame_buffer):
-    """websocket-client's frame reader, refusing masked and oversize frames.
-
-    websocket-client accepts both; this checks the header before the payload is read.
-    """
-
-    def __init__(self, recv: Callable[[int], bytes], core: NotifierCore) -> None:
-        super().__init__(recv, True)
-        self._core = core
-
-    def recv_length(self) -> None:
-        super().recv_length()
-        if self.has_mask():
-            raise self._core.masked_received()
-        self._core.check_size(self.length or 0)
-
-
-class _CheckedMessages(continuous_frame):
-    """websocket-client's fragment assembly, bounded by ``max_size``."""
-
-    def __init__(self, core: NotifierCore) -> None:
-        super().__init__(False, True)
-        self._core = core
-
-    def add(self, frame: websocket.ABNF) -> None:
-        super().add(frame)
-        if self.cont_data:
-            self._core.check_size(len(self.cont_data[1]))
 
 
 class BlockingNotifier(NotifierBase):
@@ -93,32 +67,40 @@ class BlockingNotifier(NotifierBase):
     Handlers run in the thread that receives (the caller's for :meth:`connect`, the
     background thread after :meth:`start`); an exception in a handler is logged on the
     ``jellyfish.notifier`` logger. Once ``max_queue`` events wait for the iterator,
-    reading pauses (``stats.paused``) until it catches up. Stopping: :meth:`close` or
-    leaving ``with``.
+    reading pauses (``stats.paused``) until it is down to the low-water mark. One thread
+    iterates at a time: a second one that would wait alongside it gets a
+    ``RuntimeError`` at once. Stopping: :meth:`close` (from any thread) or leaving
+    ``with``. Inside a running event loop it warns once: use :class:`jellyfish.Notifier`
+    there.
 
     Args:
-        server_address: ``host:port`` of Jellyfish, without a scheme (default:
-            ``JELLYFISH_ADDRESS``, else ``localhost:5002``).
+        server_address: ``host:port`` of Jellyfish, or a URL without a path
+            (``ws://``/``wss://``, ``http://``/``https://``) whose scheme sets ``secure``
+            (default: ``JELLYFISH_ADDRESS``, else ``localhost:5002``).
         server_api_token: the server API token (default: ``JELLYFISH_TOKEN``, else
             ``development``).
         secure: ``True`` for ``wss://`` (default: ``JELLYFISH_SECURE``, else ``False``).
-        subscribe: what to subscribe to, e.g. ``("server_notifications", "metrics")``.
+        subscribe: what to subscribe to: ``"metrics"``, or
+            ``("server_notifications", "metrics")``.
         reconnect: the :class:`ReconnectPolicy`; ``NO_RECONNECT`` disables reconnecting.
-        timeouts: connect/auth/subscribe/ping :class:`Timeouts`.
+        timeouts: connect/auth/subscribe/ping/send deadlines and the close grace.
         ssl_context: the TLS context for ``secure=True`` (default: system CAs).
         queue_events: whether events go to the iteration queue (``None``: everything
             without handlers; with handlers, the kinds without one once iterated).
-        max_queue: events that may wait for the iterator (default 1024).
+        max_queue: events that may wait for the iterator (default 1024), or a
+            ``(high, low)`` pair of water marks.
         max_size: the largest WebSocket message accepted, in bytes (default 1 MiB).
     """
 
     def _init_shell(self) -> None:
         self._condition = threading.Condition()
-        self._ws: websocket.WebSocket | None = None
-        self._connecting: socket.socket | None = None
+        self._send_lock = threading.Lock()
+        self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._loop_thread: threading.Thread | None = None
+        self._iterator_waiting = False
+        self._warned_about_event_loop = False
 
     # -- public API ---------------------------------------------------------------
 
@@ -129,10 +111,11 @@ class BlockingNotifier(NotifierBase):
         Raises :class:`jellyfish.errors.InvalidTokenError` for a rejected token,
         :class:`jellyfish.errors.ConnectionFailedError` for a refused or unreachable
         server (the first connection fails fast unless ``ReconnectPolicy.retry_initial``),
-        and the last error once the reconnect policy gives up.
+        and the last error once the reconnect policy gives up. A :meth:`close` requested
+        before it started makes it return at once.
         """
-        self._closing = False
-        self._connect()
+        self._warn_inside_event_loop()
+        self._run()
 
     def start(self) -> BlockingNotifier:
         """Run :meth:`connect` in a background thread; returns ``self`` at once.
@@ -140,12 +123,11 @@ class BlockingNotifier(NotifierBase):
         Use :meth:`wait_ready` to wait for the connection and :meth:`close` to stop
         (it joins the thread).
         """
+        self._warn_inside_event_loop()
         with self._condition:
             if self._thread is not None and self._thread.is_alive():
                 raise RuntimeError("this BlockingNotifier is already started")
-            self._finished = False
-            self._failure = None
-            self._closing = False
+            self._restart()
             thread = threading.Thread(
                 target=self._run_in_background, name="jellyfish-notifier", daemon=True
             )
@@ -163,15 +145,14 @@ class BlockingNotifier(NotifierBase):
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._condition:
-            while True:
-                if self.ready:
-                    return True
+            while not self.ready:
                 if self._finished:
                     raise self._stopped()
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise self._not_ready_in_time(timeout)
                 self._condition.wait(remaining)
+            return True
 
     def subscribe_server_notifications(self) -> None:
         """Subscribe to server notifications (waits for the acknowledgement if connected)."""
@@ -185,59 +166,54 @@ class BlockingNotifier(NotifierBase):
         """Add a subscription now and on every reconnect (no unsubscribe exists).
 
         If connected, sends the request and waits (``timeouts.subscribe``) for the
-        acknowledgement; called from a handler, it only sends the request (the
-        acknowledgement is received by that same thread once the handler returns).
+        acknowledgement, raising :class:`NotifierTimeoutError` without one; called from
+        a handler, it only sends the request (the acknowledgement is received by that
+        same thread once the handler returns).
         """
         kind = Subscription.parse(subscription)
+        core = self._core
         with self._condition:
-            frames = self._core.subscribe(kind, time.monotonic(), self._connected)
-            ws = self._ws if self._connected else None
-        if ws is None:
+            deadline = core.request_subscription(kind, time.monotonic())
+        try:
+            self._flush()
+        except _Closing:
+            raise self._stopped() from None
+        if deadline is None or threading.current_thread() is self._loop_thread:
             return
-        for frame in frames:
-            ws.send_bytes(frame)
-        if threading.current_thread() is self._loop_thread:
-            return  # called from a handler: the acknowledgement arrives after it returns
-        deadline = time.monotonic() + self._timeouts.subscribe
         with self._condition:
-            while kind not in self._protocol.acknowledged:
+            while not core.subscription_acknowledged(kind, deadline, time.monotonic()):
                 if self._finished:
                     raise self._stopped()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise NotifierTimeoutError(
-                        f"no acknowledgement of the {kind.name} subscription"
-                    )
-                self._condition.wait(remaining)
+                self._condition.wait(deadline - time.monotonic())
 
-    def close(self, timeout: float | None = 5.0) -> None:
+    def close(self, timeout: float | None = None) -> None:
         """Stop: the receive loop exits, iterators end, the background thread is joined.
 
         Safe to call from any thread, including a handler. Returns promptly: what was
-        still queued for the iterator is dropped, logged and counted in
-        ``stats.dropped``; the thread is awaited for the handler running now (at most
-        ``timeout`` seconds).
+        still queued is dropped, counted in ``stats.dropped`` and logged (INFO); the
+        thread is awaited for the handler running now, at most ``timeout`` seconds
+        (default: the close grace, ``timeouts.close``).
         """
         with self._condition:
             self._closing = True
             self._stop.set()
             self._core.drop_backlog()
-            ws = self._ws
-            connecting = self._connecting
+            if threading.current_thread() is not self._loop_thread:
+                self._interrupt_reading()
             self._condition.notify_all()
-        if connecting is not None:  # ends a blocked TLS handshake or WebSocket upgrade
-            with contextlib.suppress(OSError):
-                connecting.shutdown(socket.SHUT_RDWR)
-        sock = ws.sock if ws is not None else None
-        if sock is not None and threading.current_thread() is not self._loop_thread:
-            # wakes the receive loop's blocking recv (it then sends a close frame)
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RD)
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            if not thread.is_alive():
-                self._thread = None
+        if thread is None or thread is threading.current_thread():
+            return
+        grace = self._core.close_grace if timeout is None else timeout
+        thread.join(grace)
+        if thread.is_alive():
+            logger.warning(
+                "close(): a handler is still running after %.1f s; the notifier thread "
+                "exits once it returns",
+                grace,
+            )
+        else:
+            self._thread = None
 
     def __enter__(self) -> BlockingNotifier:
         """Start in a background thread and wait until ready."""
@@ -245,7 +221,7 @@ class BlockingNotifier(NotifierBase):
         try:
             self.wait_ready()
         except BaseException:
-            self.close()
+            self._leave()
             raise
         return self
 
@@ -255,125 +231,140 @@ class BlockingNotifier(NotifierBase):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        self._leave()
 
-    def __iter__(self) -> Iterator[Notification | Reconnected]:
+    def _leave(self) -> None:
+        """Leaving ``with``: close, unless the run has already ended (then only join)."""
+        if not self._finished:
+            self.close()
+        elif self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(self._core.close_grace)
+
+    def __iter__(self) -> Iterator[Event]:
         self._start_iterating()
         return self
 
-    def __next__(self) -> Notification | Reconnected:
+    def __next__(self) -> Event:
         """The next event, in arrival order; ends when the notifier closes."""
         self._start_iterating()
-        queue = self._core.iteration
+        core = self._core
         with self._condition:
-            while not queue:
-                if self._closing:
+            if self._iterator_waiting:
+                raise core.concurrent_iteration("BlockingNotifier")
+            while True:
+                event = core.next_for_iteration()
+                if event is not None:
+                    if core.paused and core.resume_due:
+                        self._condition.notify_all()
+                    return event
+                if self._iteration_over():
                     raise StopIteration
-                if self._finished:
-                    if self._failure is not None:
-                        raise self._failure
-                    raise StopIteration
-                self._condition.wait()
-            event = queue.popleft()
-            self._condition.notify_all()  # the reader may be paused for room
-            return event  # type: ignore[no-any-return]
+                self._iterator_waiting = True
+                try:
+                    self._condition.wait()
+                finally:
+                    self._iterator_waiting = False
 
-    # -- internals ----------------------------------------------------------------
+    # -- the run --------------------------------------------------------------------
 
-    def _connect(self) -> None:
+    def _warn_inside_event_loop(self) -> None:
+        loop = running_event_loop()
+        if loop is None or self._warned_about_event_loop:
+            return
+        self._warned_about_event_loop = True
+        warnings.warn(
+            f"a BlockingNotifier was started inside a running {loop[0]} event loop: "
+            "waiting for it (wait_ready, iteration, close, with) blocks the loop; "
+            "use jellyfish.Notifier, which runs on asyncio and trio",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    def _run_in_background(self) -> None:
+        with contextlib.suppress(JellyfishError):  # recorded: wait_ready/iterators raise it
+            self._run()
+
+    def _run(self) -> None:
         with self._condition:
-            self._run_starting()
-            self._stop = threading.Event()
+            proceed = self._run_starting()
+            if proceed:
+                self._stop.clear()
             self._loop_thread = threading.current_thread()
         failure: JellyfishError | None = None
         try:
-            self._connection_loop()
+            if proceed:
+                self._connection_loop()
         except JellyfishError as error:
             failure = error
+        except BaseException:
+            self._closing = True  # interrupted (KeyboardInterrupt in connect()): closed
+            raise
         finally:
             with self._condition:
                 failure = self._run_finished(failure)
+                self._loop_thread = None
                 self._condition.notify_all()
         if failure is not None:
             raise failure
 
-    def _run_in_background(self) -> None:
-        with contextlib.suppress(JellyfishError):  # recorded: wait_ready/iterators raise it
-            self._connect()
+    def _interrupt_reading(self) -> None:
+        """Wake the receiving thread from a blocking read (under the condition).
+
+        Shuts down the reading side through a duplicate of the socket's descriptor: the
+        socket object itself (an ``SSLSocket`` with ``secure=True``) stays usable for
+        sending the close frame.
+        """
+        sock = self._socket
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):
+            alias = socket.fromfd(sock.fileno(), sock.family, sock.type)
+            with alias:
+                alias.shutdown(socket.SHUT_RD)
 
     def _connection_loop(self) -> None:
+        core = self._core
         while not self._closing:
             try:
-                self._run_connection()
+                self._connection()
             except _Closing:
                 return
             except JellyfishError as error:
-                failure = error
-            finally:
+                if self._closing:
+                    return
                 with self._condition:
-                    self._connected = False
-                    self._condition.notify_all()
-            if self._closing:
-                return
-            self._stop.wait(self._core.connection_failed(failure))
+                    delay = core.connection_failed(error)
+                if self._stop.wait(delay):
+                    return
 
-    def _run_connection(self) -> None:
+    def _connection(self) -> None:
+        """One connection; it ends by raising (``_Closing`` when closed by the user)."""
         core = self._core
-        deadline = core.attempt_started(time.monotonic())
-        sock = self._open_socket(deadline)
+        with self._condition:
+            deadline = core.attempt_started(time.monotonic())
+        sock = self._register(self._open_socket(deadline))
+        try:
+            sock = self._upgrade(sock, deadline)
+            self._receive_loop(sock)
+        finally:
+            with self._condition:
+                self._socket = None
+                farewell = core.closing_frame()
+                self._condition.notify_all()
+            if farewell:
+                with contextlib.suppress(OSError):
+                    sock.settimeout(core.close_grace)
+                    sock.sendall(farewell)
+            sock.close()
+
+    def _register(self, sock: socket.socket) -> socket.socket:
+        """Make ``sock`` the one :meth:`close` interrupts; raise if closing already."""
         with self._condition:
             if self._closing:
                 sock.close()
                 raise _Closing
-            self._connecting = sock  # close() shuts it down to end the TLS/upgrade phase
-        try:
-            sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            if self._secure:
-                context = self._ssl_context or ssl.create_default_context()
-                sock = context.wrap_socket(sock, server_hostname=self._host)
-                self._connecting = sock
-            ws = websocket.create_connection(
-                self._url,
-                timeout=max(deadline - time.monotonic(), 0.001),
-                socket=sock,
-                enable_multithread=True,
-                suppress_origin=True,
-                skip_utf8_validation=True,
-            )
-        except (TimeoutError, websocket.WebSocketTimeoutException):
-            sock.close()
-            raise core.connect_timed_out() from None
-        except websocket.WebSocketBadStatusException as error:
-            sock.close()
-            raise core.upgrade_refused(error.status_code) from None
-        except BaseException as error:
-            sock.close()
-            if self._closing:
-                raise _Closing from None
-            if isinstance(error, OSError | websocket.WebSocketException):
-                raise core.connect_failed(error) from None
-            raise
-        finally:
-            self._connecting = None
-        ws.frame_buffer = _CheckedFrames(ws._recv, core)
-        ws.cont_frame = _CheckedMessages(core)
-        try:
-            with self._condition:
-                if self._closing:
-                    raise _Closing
-                self._ws = ws
-                self._connected = True
-            for frame in core.upgraded(time.monotonic()):
-                ws.send_bytes(frame)
-            self._receive_loop(ws)
-        finally:
-            with self._condition:
-                self._ws = None
-                self._connected = False
-            with contextlib.suppress(Exception):
-                if ws.connected:
-                    ws.send_close(core.close_code)
-            ws.shutdown()  # type: ignore[no-untyped-call]
+            self._socket = sock
+        return sock
 
     def _open_socket(self, deadline: float) -> socket.socket:
         """A TCP connection to the server that :meth:`close` can interrupt.
@@ -381,8 +372,13 @@ class BlockingNotifier(NotifierBase):
         The connect runs non-blocking and is watched in short slices, so a close() during a
         connect to an unreachable host returns promptly and leaves no thread behind.
         """
+        core = self._core
+        try:
+            addresses = socket.getaddrinfo(self._host, self._port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            raise core.connect_failed(error) from None
         last_error: OSError | None = None
-        for family, kind, proto, _, address in _addresses(self._host, self._port, self._core):
+        for family, kind, proto, _, address in addresses:
             sock = socket.socket(family, kind, proto)
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -393,13 +389,13 @@ class BlockingNotifier(NotifierBase):
                         raise _Closing
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise self._core.connect_timed_out()
+                        raise core.connect_timed_out()
                     _, writable, _ = select.select([], [sock], [], min(remaining, _CLOSE_CHECK))
                     if writable:
                         break
-                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                if error:
-                    raise OSError(error, os.strerror(error))
+                status = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if status:
+                    raise OSError(status, os.strerror(status))
                 sock.setblocking(True)
                 return sock
             except OSError as error:
@@ -408,101 +404,141 @@ class BlockingNotifier(NotifierBase):
             except BaseException:
                 sock.close()
                 raise
-        raise self._core.connect_failed(last_error or OSError("no address"))
+        raise core.connect_failed(last_error or OSError("no address"))
 
-    def _receive_loop(self, ws: websocket.WebSocket) -> None:
+    def _upgrade(self, sock: socket.socket, deadline: float) -> socket.socket:
+        """TLS (if secure), then websocket-client's upgrade; returns the socket to use."""
         core = self._core
-        message_received = core.message_received
-        accept = core.accept
-        sock = ws.sock
-        if sock is None:
-            raise core.broken()
+        try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            if self._secure:
+                context = self._ssl_context or ssl.create_default_context()
+                sock = self._register(context.wrap_socket(sock, server_hostname=self._host))
+            upgraded = websocket.create_connection(
+                self._url,
+                timeout=max(deadline - time.monotonic(), 0.001),
+                socket=sock,
+                suppress_origin=True,
+                skip_utf8_validation=True,
+            )
+            headers = upgraded.getheaders() or {}
+        except (TimeoutError, websocket.WebSocketTimeoutException):
+            raise core.connect_timed_out() from None
+        except websocket.WebSocketBadStatusException as error:
+            raise core.upgrade_refused(error.status_code) from None
+        except (websocket.WebSocketConnectionClosedException, OSError) as error:
+            if self._closing:
+                raise _Closing from None
+            if isinstance(error, OSError):
+                raise core.connect_failed(error) from None
+            raise core.end_of_stream() from None
+        except _UPGRADE_ANSWER_ERRORS as error:
+            raise core.upgrade_violation(f"{type(error).__name__}: {error}") from None
+        with self._condition:
+            progress = core.upgrade_accepted(headers, time.monotonic())
+        self._after(sock, progress)
+        return sock
+
+    # -- moving bytes -----------------------------------------------------------------
+
+    def _receive_loop(self, sock: socket.socket) -> None:
+        core = self._core
+        condition = self._condition
         monotonic = time.monotonic
-        recv_data_frame = ws.recv_data_frame
-        current_timeout: float | None = None
         while True:
-            # No select per frame: the socket timeout bounds each read, close() wakes a
-            # blocked read with shutdown(SHUT_RD); websocket-client resumes partial frames.
-            wanted = core.read_timeout(monotonic())
-            if wanted != current_timeout:
-                sock.settimeout(max(wanted, 0.001))
-                current_timeout = wanted
-            try:
-                opcode, frame = recv_data_frame(True)
-            except websocket.WebSocketTimeoutException:
-                if self._closing:
-                    raise _Closing from None
-                ws.ping(core.read_timed_out(monotonic()))
-                continue
-            except _WEBSOCKET_VIOLATIONS as error:
-                raise core.violation(str(error)) from None
-            except (websocket.WebSocketConnectionClosedException, OSError):
-                if self._closing:
-                    raise _Closing from None
-                raise core.end_of_stream() from None
-            core.data_received()
-            if opcode == _OPCODE_BINARY:
-                notification = message_received(frame.data)
-                if notification is None:
-                    self._handshake_progress(ws)
-                elif accept(notification):
-                    self._deliver_queued()
-            elif opcode == _OPCODE_CLOSE:
-                raise core.close_received(*_parse_close(frame.data))
-            elif opcode == _OPCODE_TEXT:
-                raise core.text_received()
+            if core.paused:
+                progress = self._wait_for_room()
+            else:
+                data = self._read(sock)
+                with condition:
+                    if data is None:
+                        core.read_timed_out(monotonic())
+                        progress = 0
+                    else:
+                        progress = core.receive(data, monotonic())
+            self._after(sock, progress)
             if self._closing:
                 raise _Closing
 
-    def _handshake_progress(self, ws: websocket.WebSocket) -> None:
-        with self._condition:
-            frames, reconnected = self._core.handshake_progress(time.monotonic())
-        for frame in frames:
-            ws.send_bytes(frame)
-        with self._condition:
-            self._condition.notify_all()
-        if reconnected is not None and self._core.accept(reconnected):
-            self._deliver_queued()
-
-    def _deliver_queued(self) -> None:
-        """Run the handlers of what is pending; wake iterators; pause while the queue is full."""
+    def _read(self, sock: socket.socket) -> bytes | None:
+        """The next bytes (``None``: the read timed out), within ``core.read_timeout``."""
         core = self._core
-        pending = core.pending
-        while pending and not self._closing:
-            event = pending.popleft()
-            for handler in core.handlers_for(event):
+        # No select per read: the socket timeout bounds it, close() wakes it up.
+        wanted = max(core.read_timeout(time.monotonic()), 0.001)
+        if sock.gettimeout() != wanted:
+            sock.settimeout(wanted)
+        try:
+            data = sock.recv(READ_SIZE)
+        except TimeoutError:
+            if self._closing:
+                raise _Closing from None
+            return None
+        except OSError as error:
+            if self._closing:
+                raise _Closing from None
+            raise core.broken(error) from None
+        if not data:
+            if self._closing:
+                raise _Closing
+            raise core.end_of_stream()
+        return data
+
+    def _wait_for_room(self) -> int:
+        core = self._core
+        with self._condition:
+            while not core.resume_due and not self._closing:
+                self._condition.wait()
+            if self._closing:
+                raise _Closing
+            return core.resume(time.monotonic())
+
+    def _after(self, sock: socket.socket, progress: int) -> None:
+        """Wake the waiting threads, send what the core wants sent, run the handlers."""
+        if progress:
+            with self._condition:
+                self._condition.notify_all()
+        self._flush(sock)
+        if progress & DELIVERED and self._core.handlers_waiting:
+            self._run_handlers()
+
+    def _flush(self, sock: socket.socket | None = None) -> None:
+        with self._condition:
+            data = self._core.data_to_send()
+            sock = sock or self._socket
+        if data and sock is not None:
+            self._send(sock, data)
+
+    def _send(self, sock: socket.socket, data: bytes) -> None:
+        """Write within ``timeouts.send``; past it the connection is dropped (it is dead)."""
+        core = self._core
+        with self._send_lock:
+            sock.settimeout(core.send_timeout)
+            try:
+                sock.sendall(data)
+            except TimeoutError:
+                with self._condition:
+                    self._interrupt_reading()
+                raise core.send_timed_out() from None
+            except OSError as error:
+                if self._closing:
+                    raise _Closing from None
+                raise core.broken(error) from None
+
+    def _run_handlers(self) -> None:
+        core = self._core
+        handlers_for = core.handlers_for
+        while not self._closing:
+            event = core.next_for_handlers()
+            if event is None:
+                return
+            for handler in handlers_for(event):
                 try:
                     result = handler(event)
                 except Exception:
-                    logger.exception("notification handler %r failed", handler)
+                    core.handler_failed(handler)
                 else:
-                    if result is not None and hasattr(result, "__await__"):
-                        getattr(result, "close", lambda: None)()
-                        logger.error(
-                            "handler %r is async: use jellyfish.Notifier for async handlers",
-                            handler,
-                        )
-            core.handled(event)
-        if not core.iteration:
-            return
-        with self._condition:
-            if core.iteration:
-                self._condition.notify_all()
-            if core.full and not self._closing:
-                core.paused(time.monotonic())
-                while core.full and not self._closing:
-                    self._condition.wait()
-
-
-def _addresses(host: str, port: int, core: NotifierCore) -> list[Any]:
-    try:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise core.connect_failed(error) from None
-
-
-def _parse_close(data: bytes) -> tuple[int | None, str]:
-    if len(data) >= 2:
-        (code,) = struct.unpack("!H", data[:2])
-        return int(code), data[2:].decode("utf-8", "replace")
-    return 1005, ""
+                    if result is not None:
+                        core.handler_returned(handler, result)
+            if core.handled(event):
+                with self._condition:
+                    self._condition.notify_all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,15 +21,50 @@ from jellyfish._notifications._protocol import (
     Timeouts,
     server_websocket_url,
 )
-from jellyfish._settings import parse_address, resolve_settings
+from jellyfish._settings import Secret, parse_address, resolve_settings
 from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeoutError
 
 if TYPE_CHECKING:  # ssl costs ~10 ms at import; only TLS connections need it
     import ssl
 
-__all__ = ["NotifierBase", "Reconnected", "logger", "split_address"]
+__all__ = [
+    "NotifierBase",
+    "Reconnected",
+    "ThreadSafeCall",
+    "logger",
+    "parse_subscriptions",
+    "running_event_loop",
+    "split_address",
+]
 
-Handler = TypeVar("Handler", bound=Callable[..., Any])
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+SubscriptionLike = Subscription | int | str
+ThreadSafeCall = Callable[[Callable[[], object]], object]
+
+
+def running_event_loop() -> tuple[str, ThreadSafeCall] | None:
+    """The event loop running in this thread: its name, and how another thread calls into it.
+
+    Looks only at libraries already imported (no loop runs without its library).
+    """
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            return "asyncio", loop.call_soon_threadsafe
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            token = trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass
+        else:
+            return "trio", token.run_sync_soon
+    return None
 
 
 def split_address(server_address: str, secure: bool) -> tuple[str, int, str]:
@@ -44,31 +80,45 @@ def split_address(server_address: str, secure: bool) -> tuple[str, int, str]:
     return address.host, port, address.host_port
 
 
+def parse_subscriptions(
+    subscribe: SubscriptionLike | Iterable[SubscriptionLike],
+) -> frozenset[Subscription]:
+    """``subscribe=``: one subscription (``"metrics"``) or several (``["metrics", 1]``)."""
+    if isinstance(subscribe, str | int):
+        return frozenset({Subscription.parse(subscribe)})
+    return frozenset(Subscription.parse(kind) for kind in subscribe)
+
+
 class NotifierBase:
     """The constructor, handler registration and state, shared by both notifiers.
 
     Args:
-        server_address: ``host:port`` of Jellyfish, without a scheme. Default:
-            ``JELLYFISH_ADDRESS``, else ``localhost:5002``.
+        server_address: ``host:port`` of Jellyfish, or a URL without a path
+            (``ws://``/``wss://``, ``http://``/``https://``) whose scheme sets ``secure``.
+            Default: ``JELLYFISH_ADDRESS``, else ``localhost:5002``.
         server_api_token: the server API token (``JF_SERVER_API_TOKEN``). Default:
             ``JELLYFISH_TOKEN``, else ``development``.
         secure: ``True`` for ``wss://``. Default: ``JELLYFISH_SECURE``, else ``False``.
-        subscribe: what to subscribe to, e.g. ``("server_notifications", "metrics")``.
-            By default: the kinds that have handlers when connecting (as in 0.4.0), or
-            server notifications when there are none.
+        subscribe: what to subscribe to: one (``"metrics"``) or several
+            (``("server_notifications", "metrics")``). By default: the kinds that have
+            handlers when connecting (as in 0.4.0), or server notifications when there
+            are none.
         reconnect: the :class:`ReconnectPolicy` (default: exponential backoff with
             jitter, forever, after a first successful connection). ``NO_RECONNECT``
             disables reconnecting.
-        timeouts: connect/auth/subscribe/ping :class:`Timeouts`.
+        timeouts: connect/auth/subscribe/ping/send deadlines and the close grace
+            (:class:`Timeouts`).
         ssl_context: the TLS context for ``secure=True`` (default: system CAs).
         queue_events: whether events go to the iteration queue: ``None`` (default)
             queues everything if there are no handlers, else the kinds without a handler
             once the notifier is iterated; ``True`` all; ``False`` none.
         max_queue: how many events may wait for handlers and iterators together
-            (default 1024). When full, the notifier stops reading the WebSocket until
-            they catch up (see ``stats.paused``).
+            (default 1024). When that many wait, the notifier stops reading the
+            WebSocket until they are down to a quarter of it (see ``stats.paused``); a
+            ``(high, low)`` pair sets both marks, as in websockets.
         max_size: the largest WebSocket message accepted, in bytes (default 1 MiB); a
-            larger one drops the connection (a reconnect follows, by policy).
+            frame announcing more is refused from its header and drops the connection
+            (a reconnect follows, by policy).
     """
 
     def __init__(
@@ -77,35 +127,36 @@ class NotifierBase:
         server_api_token: str | None = None,
         secure: bool | None = None,
         *,
-        subscribe: Iterable[Subscription | int | str] | None = None,
+        subscribe: SubscriptionLike | Iterable[SubscriptionLike] | None = None,
         reconnect: ReconnectPolicy | None = None,
         timeouts: Timeouts | None = None,
         ssl_context: ssl.SSLContext | None = None,
         queue_events: bool | None = None,
-        max_queue: int = DEFAULT_MAX_QUEUE,
+        max_queue: int | tuple[int, int] = DEFAULT_MAX_QUEUE,
         max_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
-        # first, so that repr(self) works in a traceback of a failing constructor
+        # first: from here on only a Secret (whose repr hides it) holds the token, so a crash
+        # report with the locals of a failing constructor cannot show it
+        token = Secret.of(server_api_token)
+        del server_api_token
+        # then what repr(self) needs in a traceback of a failing constructor
         self._running = False
         self._closing = False
         self._finished = False
-        self._connected = False
         self._failure: JellyfishError | None = None
         self._address = server_address
         self._secure = bool(secure)
-        settings = resolve_settings(server_address, server_api_token, secure)
-        # Only `settings` (whose repr hides it) holds the token from here on: a crash report
-        # with locals of a failing constructor must not show it.
-        del server_api_token
+        settings = resolve_settings(server_address, token, secure)
         self._address = settings.server_address
         self._secure = settings.secure
         self._url = server_websocket_url(self._address, self._secure)
-        self._host, self._port, self._host_header = split_address(self._address, self._secure)
+        self._host, self._port, host_header = split_address(self._address, self._secure)
         self._ssl_context = ssl_context
         self._timeouts = timeouts if timeouts is not None else Timeouts()
         self._core = NotifierCore(
             NotifierProtocol(settings.server_api_token),
             url=self._url,
+            host_header=host_header,
             reconnect=reconnect if reconnect is not None else ReconnectPolicy(),
             timeouts=self._timeouts,
             max_queue=max_queue,
@@ -113,7 +164,7 @@ class NotifierBase:
             queue_events=queue_events,
         )
         if subscribe is not None:
-            self._core.explicit_subscriptions = frozenset(Subscription.parse(s) for s in subscribe)
+            self._core.explicit_subscriptions = parse_subscriptions(subscribe)
         self._protocol = self._core.protocol
         self._init_shell()
 
@@ -134,7 +185,7 @@ class NotifierBase:
     @property
     def ready(self) -> bool:
         """Connected, authenticated and every subscription acknowledged."""
-        return self._connected and self._protocol.ready
+        return self._running and self._core.ready
 
     @property
     def state(self) -> str:
@@ -145,7 +196,7 @@ class NotifierBase:
             return "ready" if self.ready else "connecting"
         if self._failure is not None:
             return "failed"
-        return "closed" if self._finished else "idle"
+        return "closed" if self._finished or self._closing else "idle"
 
     @property
     def stats(self) -> NotifierStats:
@@ -157,7 +208,7 @@ class NotifierBase:
         """What this notifier subscribes to on every connection."""
         return self._core.subscriptions()
 
-    def on_server_notification(self, handler: Handler) -> Handler:
+    def on_server_notification(self, handler: HandlerT) -> HandlerT:
         """Decorator: call ``handler(notification)`` for every server notification.
 
         That is every notification except ``MetricsReport`` (including
@@ -169,7 +220,7 @@ class NotifierBase:
         self._core.notification_handlers.append(handler)
         return handler
 
-    def on_metrics(self, handler: Handler) -> Handler:
+    def on_metrics(self, handler: HandlerT) -> HandlerT:
         """Decorator: call ``handler(report)`` for every ``MetricsReport``.
 
         Registering a metrics handler before connecting subscribes to metrics (as in
@@ -178,7 +229,7 @@ class NotifierBase:
         self._core.metrics_handlers.append(handler)
         return handler
 
-    def on_reconnected(self, handler: Handler) -> Handler:
+    def on_reconnected(self, handler: HandlerT) -> HandlerT:
         """Decorator: call ``handler(info: Reconnected)`` after every successful reconnect.
 
         Notifications sent while the notifier was disconnected are lost: use this hook
@@ -187,26 +238,50 @@ class NotifierBase:
         self._core.reconnected_handlers.append(handler)
         return handler
 
-    def _run_starting(self) -> None:
-        """``connect()`` begins (the shell holds its lock, if it has one)."""
+    # -- the life of a run (the shell holds its lock, if it has one) -------------------------
+
+    def _restart(self) -> None:
+        """An explicit start (``async with``, ``start()``): a close requested before is past."""
+        self._closing = False
+        self._finished = False
+        self._failure = None
+
+    def _run_starting(self) -> bool:
+        """``connect()`` begins; returns ``False`` if a close was requested before it ran."""
         if self._running:
             raise RuntimeError(f"this {type(self).__name__} is already running")
         self._running = True
         self._finished = False
         self._failure = None
         self._core.start()
+        return not self._closing
 
     def _run_finished(self, failure: JellyfishError | None) -> JellyfishError | None:
-        """``connect()`` ends: record why; returns the error it must raise, if any."""
+        """``connect()`` ends: record why; returns the error it must raise, if any.
+
+        A close (requested, or the run cancelled) is consumed here: the next
+        ``connect()`` runs again.
+        """
         self._running = False
-        self._connected = False
         self._finished = True
         if self._closing:
             self._core.drop_backlog()
+            failure = None
         elif failure is None:
             failure = NotifierClosedError("the notifier stopped")
+        self._closing = False
         self._failure = failure
         return failure
+
+    def _iteration_over(self) -> bool:
+        """Whether an iterator that found no event must end (raising the failure, if any)."""
+        if self._closing:
+            return True
+        if self._finished and not self._running:
+            if self._failure is not None:
+                raise self._failure
+            return True
+        return False
 
     def _stopped(self) -> JellyfishError:
         """What waiting for a stopped notifier raises: why it stopped, or that it was closed."""

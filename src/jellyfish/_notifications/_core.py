@@ -1,35 +1,69 @@
-"""Everything a notifier does that is not I/O, once, for both notifiers.
+"""Everything a notifier decides, once, without I/O, for both notifiers.
 
 :class:`NotifierCore` is driven by the two shells (:mod:`._anyio` and :mod:`._blocking`),
-which only open connections, move bytes, sleep and call handlers. The core owns:
+which only open connections, move bytes, sleep, wake each other and call what the core
+says. The core owns:
 
-* the handshake and frame -> notification decoding (:class:`NotifierProtocol`, through
-  the one decoder);
-* liveness: connect/auth/subscribe deadlines and pings, with ``now`` passed in;
-* the verdict on every frame the WebSocket library hands over (text, masked, oversize,
-  close codes) and the error messages, written once;
-* the reconnect decision: one "retryable?" verdict, the attempt count across failed
-  connects, delays from :meth:`ReconnectPolicy.backoff`;
-* flow control: which events are queued, for whom, and when reading must pause.
+* the WebSocket upgrade (anyio: the request and the verdict on the answer; blocking:
+  the verdict on what websocket-client accepted) and the frames: one wsproto
+  :class:`~wsproto.connection.Connection` per connection, fed the bytes the shell read,
+  with ``max_size`` enforced from the header of the frame in progress (wsproto's events
+  say where every frame ends, so the core knows where the next header starts);
+* the notification handshake and decoding (:class:`NotifierProtocol`, the one decoder);
+* liveness: connect/auth/subscribe deadlines, pings, the subscribe-acknowledgement wait,
+  the send deadline and the close grace, with ``now`` passed in;
+* the verdict on every frame, close code and fault, and the error messages, written once;
+* the reconnect decision: one "retryable?" verdict, the attempt count, the backoff delays;
+* handler dispatch (which handlers, what a failing or misplaced handler does);
+* flow control: which events are queued, for whom, and when reading pauses (high-water
+  mark) and resumes (low-water mark), as websockets' ``max_queue`` does.
+
+A shell's connection, in the core's terms::
+
+    deadline = core.attempt_started(now)        # connect TCP/TLS within the deadline
+    send(core.upgrade_request())                # anyio; blocking: core.upgrade_accepted(headers)
+    while True:                                 # read within core.read_timeout(now)
+        progress = core.receive(data, now)      # or core.resume() after a pause
+        send(core.data_to_send())               # auth, subscribe, pongs, pings
+        wake consumers per ``progress`` (DELIVERED, STATE_CHANGED)
+    ...on any error: delay = core.connection_failed(error); sleep(delay)
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias
 
-from jellyfish._notifications._decoder import decode_fast
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    Pong,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+
+from jellyfish._notifications._decoder import Notification, decode_fast
 from jellyfish._notifications._protocol import (
+    SERVER_WEBSOCKET_PATH,
     VIOLATION,
-    ConnectionState,
     NotifierProtocol,
     ReconnectPolicy,
     Subscription,
     Timeouts,
 )
+from jellyfish._notifications._protocol import (
+    ConnectionState as ProtocolState,
+)
+from jellyfish._notifications._reports import NotifierStats, Reconnected
 from jellyfish.errors import (
     ConnectionFailedError,
     InvalidTokenError,
@@ -41,7 +75,17 @@ from jellyfish.errors import (
 )
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
 
-__all__ = ["DEFAULT_MAX_QUEUE", "DEFAULT_MAX_SIZE", "NotifierCore", "NotifierStats", "Reconnected"]
+__all__ = [
+    "DEFAULT_MAX_QUEUE",
+    "DEFAULT_MAX_SIZE",
+    "DELIVERED",
+    "STATE_CHANGED",
+    "Event",
+    "Handler",
+    "NotifierCore",
+    "NotifierStats",
+    "Reconnected",
+]
 
 logger: Final = logging.getLogger("jellyfish.notifier")
 
@@ -53,112 +97,121 @@ DEFAULT_MAX_SIZE: Final = 1 << 20
 PING_PAYLOAD: Final = b"jf"
 PAUSE_LOG_INTERVAL: Final = 10.0
 """Seconds between two "paused reading" warnings."""
+READ_SIZE: Final = 65536
+"""How many bytes a shell asks its socket for at once."""
+MAX_UPGRADE_ANSWER: Final = 16384
+"""The most bytes an upgrade answer's head may take (h11's own limit)."""
+
+DELIVERED: Final = 1
+"""Progress flag: events were queued for handlers or iterators (wake them)."""
+STATE_CHANGED: Final = 2
+"""Progress flag: the connection's state changed (wake ``wait_ready`` and ``subscribe``)."""
 
 _METRICS_REPORT: Final = ServerMessage.MetricsReport
+_READY: Final = ProtocolState.READY
 _INFINITY: Final = float("inf")
 
 
-@dataclass(frozen=True)
-class Reconnected:
-    """The notifier lost its connection and is ready again (authenticated, subscribed).
+Event: TypeAlias = Notification | Reconnected
+"""Everything a notifier delivers: notifications, metrics reports and :class:`Reconnected`."""
+Handler: TypeAlias = Callable[[Any], object]
+"""A registered handler: called with one event; may return an awaitable (anyio notifier)."""
 
-    Notifications emitted while it was disconnected are lost (the server does not
-    replay them): resynchronise with ``RoomApi.get_all_rooms()`` when you see this.
-    It reaches ``@notifier.on_reconnected`` handlers and, in stream order, iterators.
 
-    Attributes:
-        connection: the number of the new connection (2 after the first reconnect).
-        error: why the previous connection ended.
+def _frame_header(window: bytes, at: int) -> tuple[int, int, int] | None:
+    """``(opcode, header size, payload size)`` of the frame header at ``window[at:]``.
+
+    ``None`` while the header is not complete. Only called for a frame that wsproto has
+    not refused at its header (so: unmasked, valid opcode, minimal length encoding).
     """
-
-    connection: int
-    error: JellyfishError
-
-    def __repr__(self) -> str:
-        return f"Reconnected(connection={self.connection}, error={str(self.error)!r})"
-
-    __str__ = __repr__
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"connection": 2, "error": "...", "errorType": "NotifierClosedError"}``."""
-        return {
-            "connection": self.connection,
-            "error": str(self.error),
-            "errorType": type(self.error).__name__,
-        }
+    if len(window) < at + 2:
+        return None
+    opcode, size = window[at] & 0x0F, window[at + 1] & 0x7F
+    if size < 126:
+        return opcode, 2, size
+    header = 4 if size == 126 else 10
+    if len(window) < at + header:
+        return None
+    return opcode, header, int.from_bytes(window[at + 2 : at + header], "big")
 
 
-@dataclass(frozen=True)
-class NotifierStats:
-    """A snapshot of a notifier's counters, for operators (``notifier.stats``).
+def _header_size(payload_size: int) -> int:
+    """The header of an unmasked frame of ``payload_size`` bytes (RFC 6455: minimal)."""
+    return 2 if payload_size < 126 else 4 if payload_size < 65536 else 10
 
-    Attributes:
-        queued: events waiting now for a handler or an iterator.
-        paused: how many times reading paused because ``max_queue`` events were waiting
-            (a slow consumer; the server buffers meanwhile).
-        reconnects: how many times the connection was re-established (one
-            :class:`Reconnected` each).
-        dropped: events discarded because the notifier was closed before they were
-            consumed.
-        received: notifications received (handshake messages not counted).
-    """
 
-    queued: int
-    paused: int
-    reconnects: int
-    dropped: int
-    received: int
+HEADER_TAIL: Final = 14
+"""Bytes kept from before the last read: a frame header may straddle two reads."""
+
+
+def _water_marks(max_queue: int | tuple[int, int]) -> tuple[int, int]:
+    """``max_queue`` -> (high, low): an int is the high-water mark, low = high // 4."""
+    high, low = max_queue if isinstance(max_queue, tuple) else (max_queue, max_queue // 4)
+    if high < 1:
+        raise ValueError(f"max_queue must be >= 1, got {max_queue}")
+    if not 0 <= low <= high:
+        raise ValueError(f"max_queue's low-water mark must be between 0 and {high}, got {low}")
+    return high, low
 
 
 class NotifierCore:
-    """The sans-I/O state of one notifier, across its connections.
-
-    The shells call, per connection: :meth:`attempt_started`, :meth:`upgraded` (send what
-    it returns), then per binary message :meth:`message_received`, and
-    :meth:`read_timeout` / :meth:`read_timed_out` around every read; at the end
-    :meth:`connection_failed`, which raises a final error or returns the delay to sleep.
-    """
+    """The sans-I/O state of one notifier, across its connections (see the module doc)."""
 
     def __init__(
         self,
         protocol: NotifierProtocol,
         *,
         url: str,
+        host_header: str,
         reconnect: ReconnectPolicy,
         timeouts: Timeouts,
-        max_queue: int,
+        max_queue: int | tuple[int, int],
         max_size: int,
         queue_events: bool | None,
     ) -> None:
-        if max_queue < 1:
-            raise ValueError(f"max_queue must be >= 1, got {max_queue}")
+        self.high_water, self.low_water = _water_marks(max_queue)
         if max_size < 1:
             raise ValueError(f"max_size must be >= 1, got {max_size}")
         self.protocol = protocol
         self.url = url
+        self.host_header = host_header
         self.reconnect = reconnect
         self.timeouts = timeouts
-        self.max_queue = max_queue
         self.max_size = max_size
         self.queue_events = queue_events
-        self.notification_handlers: list[Callable[[Any], Any]] = []
-        self.metrics_handlers: list[Callable[[Any], Any]] = []
-        self.reconnected_handlers: list[Callable[[Reconnected], Any]] = []
+        self.notification_handlers: list[Handler] = []
+        self.metrics_handlers: list[Handler] = []
+        self.reconnected_handlers: list[Handler] = []
         self.explicit_subscriptions: frozenset[Subscription] | None = None
         self.iterating = False
+        self.paused = False
+        """Reading is paused: the high-water mark was reached (see :attr:`resume_due`)."""
         # events for handlers, then (if iterated) for iterators; both count to max_queue
-        self.pending: deque[Any] = deque()
-        self.iteration: deque[Any] = deque()
-        self.close_code = 1000
+        self._pending: deque[Event] = deque()
+        self._iteration: deque[Event] = deque()
+        self._close_code = 1000
         self._deadline = _INFINITY
-        self._upgraded = False
+        self._handshake: H11Handshake | None = None
+        self._answer = bytearray()
+        self._ws: Connection | None = None
+        self._fragments: list[bytes | bytearray] = []
+        # Where frames start, to read the header of the one in progress (see _size_frame):
+        # the stream position of the next frame no event has ended yet, the bytes of it
+        # received so far, the last bytes fed and the stream position of their first.
+        self._frame_start = 0
+        self._frame_received = 0
+        self._frame_sized = -1
+        self._window = b""
+        self._window_start = 0
+        self._outgoing: list[bytes] = []
         self._ping_sent = False
         self._attempts = 0
-        self._delays: Iterator[float] = reconnect.backoff()
+        self._delays = reconnect.backoff()
         self._ever_ready = False
         self._ready_connection = 0
         self._last_error: JellyfishError | None = None
         self._final_error: JellyfishError | None = None
+        self._subscribe_deadlines: dict[Subscription, float] = {}
         self._paused = 0
         self._next_pause_log = -_INFINITY
         self._reconnects = 0
@@ -190,47 +243,263 @@ class NotifierCore:
         self._last_error = None
         self._final_error = None
 
-    def subscribe(self, kind: Subscription, now: float, connected: bool) -> list[bytes]:
-        """Add a subscription; returns the frames to send now (and arms its deadline)."""
-        frames = self.protocol.subscribe(kind)
-        if frames and connected:
-            self._deadline = min(self._deadline, now + self.timeouts.subscribe)
-        return frames
+    def request_subscription(self, kind: Subscription, now: float) -> float | None:
+        """Add a subscription now and on every reconnect.
 
-    # -- one connection ---------------------------------------------------------------------
+        Queues the request (see :meth:`data_to_send`) when connected and returns the
+        deadline of its acknowledgement; ``None`` when there is nothing to wait for
+        (not connected: it is sent after the next authentication; or already acknowledged).
+        """
+        frames = self.protocol.subscribe(kind)
+        if self._ws is None or kind in self.protocol.acknowledged:
+            return None
+        deadline = now + self.timeouts.subscribe
+        if frames:
+            self._send_messages(frames)
+            self._deadline = min(self._deadline, deadline)
+        return self._subscribe_deadlines.setdefault(kind, deadline)
+
+    def subscription_acknowledged(self, kind: Subscription, deadline: float, now: float) -> bool:
+        """Whether the server acknowledged ``kind``; raises once ``deadline`` has passed.
+
+        Raises:
+            NotifierTimeoutError: no ``subscribe_response`` by the deadline.
+        """
+        if kind in self.protocol.acknowledged:
+            return True
+        if now >= deadline:
+            raise NotifierTimeoutError(
+                f"no acknowledgement of the {kind.name} subscription within "
+                f"{self.timeouts.subscribe} s"
+            )
+        return False
+
+    # -- one connection: upgrade --------------------------------------------------------------
 
     def attempt_started(self, now: float) -> float:
         """A connection attempt begins; returns its connect deadline (TCP + TLS + upgrade)."""
-        self._upgraded = False
+        self._ws = None
+        self._handshake = None
+        self._answer.clear()
+        self._fragments.clear()
+        self._outgoing.clear()
         self._ping_sent = False
-        self.close_code = 1000
+        self._close_code = 1000
+        self._subscribe_deadlines.clear()
+        self._frame_start = self._frame_received = self._window_start = 0
+        self._frame_sized = -1
+        self._window = b""
         self._deadline = now + self.timeouts.connect
         return self._deadline
 
-    def upgraded(self, now: float) -> list[bytes]:
-        """The WebSocket is open: the frames to send (the ``auth_request``)."""
-        self._upgraded = True
+    def upgrade_request(self) -> bytes:
+        """The HTTP request that upgrades the connection (feed the answer to :meth:`receive`)."""
+        self._handshake = H11Handshake(ConnectionType.CLIENT)
+        return self._handshake.send(Request(host=self.host_header, target=SERVER_WEBSOCKET_PATH))
+
+    def upgrade_accepted(self, headers: Mapping[str, str], now: float) -> int:
+        """Another library did the upgrade (blocking notifier): check what it accepted.
+
+        ``headers`` are the answer's headers, names in lower case. websocket-client
+        checks the status, ``Upgrade``, ``Connection`` and ``Sec-WebSocket-Accept``, but
+        not that the server accepted only what was offered (nothing).
+
+        Raises:
+            ProtocolError: the server accepted an extension or a subprotocol.
+        """
+        for header, what in (
+            ("sec-websocket-extensions", "extension"),
+            ("sec-websocket-protocol", "subprotocol"),
+        ):
+            if headers.get(header):
+                raise self.upgrade_violation(f"unrecognized {what} {headers[header]}")
+        return self._open(b"", now)
+
+    def _upgrade_answer(self, data: bytes, now: float) -> int:
+        """Bytes of the answer to :meth:`upgrade_request`; opens the WebSocket once it is whole.
+
+        Only the head goes to wsproto's handshake: what follows it is WebSocket data for
+        this core's own connection (with the ``max_size`` limit).
+        """
+        handshake = self._handshake
+        if handshake is None:
+            raise RuntimeError("upgrade_request() was not called for this connection")
+        answer = self._answer
+        answer += data
+        if not answer.startswith(b"HTTP/"[: len(answer)]):
+            raise self.upgrade_violation(f"the answer is not HTTP: {bytes(answer[:40])!r}")
+        end = answer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(answer) > MAX_UPGRADE_ANSWER:
+                raise self.upgrade_violation(f"no end of headers in {len(answer)} bytes")
+            return 0
+        try:
+            handshake.receive_data(bytes(answer[: end + 4]))
+            for event in handshake.events():
+                if isinstance(event, AcceptConnection):
+                    return self._open(bytes(answer[end + 4 :]), now)
+                if isinstance(event, RejectConnection):
+                    raise self.upgrade_refused(event.status_code)
+        except RemoteProtocolError as error:
+            raise self.upgrade_violation(str(error)) from None
+        raise self.upgrade_violation("an HTTP answer that is no WebSocket upgrade")
+
+    def _open(self, trailing: bytes, now: float) -> int:
+        """The WebSocket is open: queue the ``auth_request``, then read what already came."""
+        self._handshake = None
+        self._ws = Connection(ConnectionType.CLIENT)
         self._deadline = now + self.timeouts.auth
-        return self.protocol.connection_made()
+        self._send_messages(self.protocol.connection_made())
+        return STATE_CHANGED | (self.receive(trailing, now) if trailing else 0)
+
+    @property
+    def websocket_open(self) -> bool:
+        """The WebSocket of the current connection is open (upgraded, not closed)."""
+        return self._ws is not None
 
     @property
     def ready(self) -> bool:
-        """Authenticated and every subscription acknowledged on this connection."""
-        return self.protocol.ready
+        """Open, authenticated and every subscription acknowledged on this connection."""
+        return self._ws is not None and self.protocol.ready
 
-    def message_received(self, payload: bytes | bytearray) -> Any:
-        """One binary message: its notification, or ``None`` (handshake consumed or dropped).
+    # -- one connection: frames ---------------------------------------------------------------
 
-        After ``None``, call :meth:`handshake_progress`. An undecodable message is logged
-        and dropped (the connection stays); a handshake violation raises ProtocolError.
+    def receive(self, data: bytes, now: float) -> int:
+        """Bytes read from the connection; returns progress flags.
+
+        Raises the error that ends the connection (a violation, the server's close, a
+        handshake failure). Stops early when the queue reaches its high-water mark
+        (:attr:`paused`): the rest stays buffered until :meth:`resume`.
         """
-        if len(payload) > self.max_size:
-            self.check_size(len(payload))
-        if self.protocol.state is ConnectionState.READY:  # the hot path: one decoder call
-            notification = decode_fast(payload)  # type: ignore[arg-type]  # bytes-like
-            if notification is not None:
-                self._received += 1
-                return notification
+        ws = self._ws
+        if ws is None:
+            return self._upgrade_answer(data, now)
+        self._ping_sent = False
+        window = self._window
+        kept = window[-HEADER_TAIL:]
+        self._window_start += len(window) - len(kept)
+        self._window = kept + data
+        ws.receive_data(data)
+        return self._process(ws, now)
+
+    def resume(self, now: float) -> int:
+        """Consumers made room (:attr:`resume_due`): process what is buffered, read again."""
+        self.paused = False
+        if self._ws is None:
+            return 0
+        return self._process(self._ws, now)
+
+    def _process(self, ws: Connection, now: float) -> int:
+        progress = 0
+        fragments = self._fragments
+        protocol, accept = self.protocol, self.accept
+        # Only this method adds to the queues while it runs (consumers only take), so
+        # counting down from the room there is now never lets more than max_queue in.
+        room = self.high_water - self.queued
+        received = 0
+        frame_start = self._frame_start
+        try:
+            for event in ws.events():
+                if type(event) is BytesMessage:
+                    payload = event.data
+                    if not event.frame_finished or self._frame_received:
+                        frame_start = self._frame_piece(frame_start, event)
+                    else:  # a whole frame: it ends here
+                        size = len(payload)
+                        frame_start += size + 2 if size < 126 else self._whole_frame(size)
+                    if not event.message_finished or fragments:
+                        self._fragment(payload)
+                        if not event.message_finished:
+                            continue
+                        payload = b"".join(fragments)
+                        fragments.clear()
+                    # the hot path, once ready: one decoder call (a bytearray is bytes-like)
+                    if protocol.state is _READY:
+                        notification = decode_fast(payload)  # type: ignore[arg-type]
+                        if notification is not None:
+                            received += 1
+                    else:
+                        notification = None
+                    if notification is None:
+                        notification = self._message(payload)
+                        if notification is None:
+                            progress |= self._handshake_progress(now)
+                            room = self.high_water - self.queued
+                            if room <= 0:
+                                self._pause(now)
+                                return progress
+                            continue
+                    if accept(notification):
+                        progress |= DELIVERED
+                        room -= 1
+                        if room <= 0:
+                            self._pause(now)
+                            return progress
+                elif isinstance(event, Ping):
+                    frame_start += 2 + len(event.payload)
+                    self._outgoing.append(ws.send(event.response()))
+                elif isinstance(event, Pong):
+                    frame_start += 2 + len(event.payload)
+                elif isinstance(event, CloseConnection):
+                    raise self._closed(ws, event)
+                elif isinstance(event, TextMessage):
+                    raise self.violation("the server sent a text frame", 1003)
+        finally:
+            self._received += received
+            self._frame_start = frame_start
+        self._size_frame()
+        return progress
+
+    def _frame_piece(self, frame_start: int, event: BytesMessage) -> int:
+        """A piece of a frame whose payload came in several reads; where the next starts."""
+        self._frame_received += len(event.data)
+        if not event.frame_finished:
+            return frame_start
+        size, self._frame_received = self._frame_received, 0
+        return frame_start + _header_size(size) + size
+
+    def _whole_frame(self, size: int) -> int:
+        """A frame of 126 bytes or more that came whole: check it; its length in the stream."""
+        if size > self.max_size:
+            raise self._too_big(sum(map(len, self._fragments)) + size)
+        return _header_size(size) + size
+
+    def _fragment(self, payload: bytes | bytearray) -> None:
+        self._fragments.append(payload)
+        total = sum(map(len, self._fragments))
+        if total > self.max_size:
+            raise self._too_big(total)
+
+    def _size_frame(self) -> None:
+        """Refuse the frame in progress from its header if it is over ``max_size``.
+
+        That is the frame whose payload has not all come yet (or none of it): refused
+        before its payload is read, if it takes its message over ``max_size``.
+        """
+        at = self._frame_start - self._window_start
+        if self._frame_sized == self._frame_start or at >= len(self._window):
+            return
+        header = _frame_header(self._window, at)
+        if header is None:
+            return
+        self._frame_sized = self._frame_start
+        opcode, _, size = header
+        if opcode >= 8:  # a control frame: 125 bytes at most (wsproto checks)
+            return
+        if opcode == 0:  # a continuation adds to the fragments before it
+            size += sum(map(len, self._fragments)) - self._frame_received
+        if size > self.max_size:
+            raise self._too_big(size)
+
+    def _too_big(self, size: int) -> ProtocolError:
+        return self.violation(f"a message of {size} bytes exceeds max_size={self.max_size}", 1009)
+
+    def _message(self, payload: bytes | bytearray) -> Notification | None:
+        """A binary message off the hot path: its notification, or ``None``.
+
+        ``None``: a handshake message was consumed, or an undecodable one was logged and
+        dropped (the connection stays). A handshake violation raises ProtocolError.
+        """
         try:
             notification = self.protocol.receive(payload)
         except ProtocolError as error:
@@ -242,48 +511,90 @@ class NotifierCore:
             self._received += 1
         return notification
 
-    def handshake_progress(self, now: float) -> tuple[list[bytes], Reconnected | None]:
-        """After a handshake message: frames to send, and the :class:`Reconnected` to deliver."""
+    def _handshake_progress(self, now: float) -> int:
+        """After a handshake message: queue the subscribe requests, see whether it is ready."""
         protocol = self.protocol
         frames = protocol.data_to_send()
         if frames:
+            self._send_messages(frames)
             self._deadline = now + self.timeouts.subscribe
         if not protocol.ready:
-            return frames, None
+            return STATE_CHANGED
         self._deadline = _INFINITY
         if self._ready_connection == protocol.connections:
-            return frames, None
+            return STATE_CHANGED
         self._ready_connection = protocol.connections
+        return STATE_CHANGED | self._connection_ready()
+
+    def _connection_ready(self) -> int:
+        """The one place where a connection becomes ready (authenticated and subscribed).
+
+        Whatever this queues reaches consumers before any live event of the new
+        connection (the next frames are processed after it returns): today the
+        :class:`Reconnected` of a reconnect.
+        """
         self._ever_ready = True
         self._attempts = 0
         self._delays = self.reconnect.backoff()
         if self._last_error is None:
-            return frames, None
+            return 0
         self._reconnects += 1
-        return frames, Reconnected(protocol.connections, self._last_error)
+        reconnected = Reconnected(self.protocol.connections, self._last_error)
+        return DELIVERED if self.accept(reconnected) else 0
+
+    def _closed(self, ws: Connection, event: CloseConnection) -> JellyfishError:
+        """A close event: wsproto found a violation (still open), or the server closed."""
+        if ws.state is ConnectionState.OPEN:
+            return self.violation(event.reason or f"code {event.code}", event.code)
+        self._outgoing.append(ws.send(event.response()))
+        error, retryable = self.protocol.connection_lost(event.code, event.reason or "")
+        if not retryable:
+            self._final_error = error
+        return error
+
+    def _send_messages(self, messages: Iterable[bytes]) -> None:
+        ws = self._ws
+        if ws is not None:
+            self._outgoing.extend(ws.send(BytesMessage(data=message)) for message in messages)
+
+    def data_to_send(self) -> bytes:
+        """The bytes to write now (upgrade request excepted): auth, subscribe, pong, ping."""
+        outgoing = self._outgoing
+        if not outgoing:
+            return b""
+        data = b"".join(outgoing)
+        outgoing.clear()
+        return data
+
+    def closing_frame(self) -> bytes:
+        """What to send before closing the connection: a close frame, if still open."""
+        ws, self._ws = self._ws, None
+        if ws is None or ws.state is not ConnectionState.OPEN:
+            return b""
+        try:
+            return ws.send(CloseConnection(code=self._close_code))
+        except LocalProtocolError:
+            return b""
 
     # -- liveness -----------------------------------------------------------------------------
 
-    def data_received(self) -> None:
-        """Bytes arrived: the peer is alive."""
-        self._ping_sent = False
-
     def read_timeout(self, now: float) -> float:
         """How long, in seconds, the next read may block."""
+        if self._ws is None:
+            return max(0.0, self._deadline - now)
         timeouts = self.timeouts
         idle = timeouts.ping_timeout if self._ping_sent else timeouts.ping_interval
-        if not self._upgraded:
-            return max(0.0, self._deadline - now)
         return max(0.0, min(self._deadline - now, idle))
 
-    def read_timed_out(self, now: float) -> bytes:
-        """A read timed out: returns the ping payload to send, or raises the timeout.
+    def read_timed_out(self, now: float) -> None:
+        """A read timed out: queues a ping (see :meth:`data_to_send`), or raises.
 
         Raises:
             NotifierTimeoutError: a connect/auth/subscribe deadline passed, or a ping
                 got no answer (the connection is dead).
         """
-        if not self._upgraded:
+        ws = self._ws
+        if ws is None:
             raise self.connect_timed_out()
         if now >= self._deadline:
             if not self.protocol.authenticated:
@@ -292,45 +603,47 @@ class NotifierCore:
         if self._ping_sent:
             raise NotifierTimeoutError("no answer to ping: the connection is dead")
         self._ping_sent = True
-        return PING_PAYLOAD
+        self._outgoing.append(ws.send(Ping(payload=PING_PAYLOAD)))
 
-    def connect_timed_out(self) -> NotifierTimeoutError:
-        """TCP, TLS and the WebSocket upgrade together took longer than ``timeouts.connect``."""
-        return NotifierTimeoutError(f"timed out connecting to {self.url}")
+    @property
+    def send_timeout(self) -> float:
+        """How long one write may take before the connection counts as dead."""
+        return self.timeouts.send
 
-    # -- frame verdicts ---------------------------------------------------------------------------
+    @property
+    def close_grace(self) -> float:
+        """After ``close()``: how long a running handler may finish, and the close be sent.
+
+        The anyio notifier then cancels the handler; the blocking one stops waiting for
+        it (a thread cannot be cancelled) and its ``close()`` returns.
+        """
+        return self.timeouts.close
+
+    # -- verdicts and their errors --------------------------------------------------------------
 
     def violation(self, description: str, close_code: int = 1002) -> ProtocolError:
         """The error for a protocol violation the client detected (and the close to send)."""
-        self.close_code = close_code
+        self._close_code = close_code
         return ProtocolError(f"{VIOLATION}: {description}")
 
-    def text_received(self) -> ProtocolError:
-        """The server sent a text frame (Jellyfish never does)."""
-        return self.violation("the server sent a text frame", 1003)
-
-    def masked_received(self) -> ProtocolError:
-        """The server masked a frame (RFC 6455 5.1: a client must close the connection)."""
-        return self.violation("the server sent a masked frame")
-
-    def check_size(self, size: int) -> None:
-        """Raise ProtocolError if a message of ``size`` bytes exceeds ``max_size``."""
-        if size > self.max_size:
-            raise self.violation(
-                f"a message of {size} bytes exceeds max_size={self.max_size}", 1009
-            )
-
-    def close_received(self, code: int | None, reason: str) -> JellyfishError:
-        """The server closed the WebSocket: the error that ends this connection."""
-        error, retryable = self.protocol.connection_lost(code, reason)
-        if not retryable:
-            self._final_error = error
-        return error
+    def upgrade_violation(self, description: str) -> ProtocolError:
+        """The server's answer to the WebSocket upgrade is not a valid upgrade. Retryable."""
+        return ProtocolError(f"{VIOLATION}: invalid WebSocket upgrade answer: {description}")
 
     def upgrade_refused(self, status: int) -> ConnectionFailedError:
         """The server answered the WebSocket upgrade with HTTP ``status``."""
         return ConnectionFailedError(
             f"the server refused the WebSocket upgrade (HTTP {status})", self.url
+        )
+
+    def connect_timed_out(self) -> NotifierTimeoutError:
+        """TCP, TLS and the WebSocket upgrade together took longer than ``timeouts.connect``."""
+        return NotifierTimeoutError(f"timed out connecting to {self.url}")
+
+    def send_timed_out(self) -> NotifierTimeoutError:
+        """A write took longer than ``timeouts.send``: the server stopped reading."""
+        return NotifierTimeoutError(
+            f"timed out sending to the server ({self.timeouts.send} s): it stopped reading"
         )
 
     def connect_failed(self, error: BaseException) -> ConnectionFailedError | TLSError:
@@ -341,9 +654,9 @@ class NotifierCore:
             return TLSError(f"the TLS handshake failed: {error}", self.url)
         return ConnectionFailedError(f"cannot connect to the server: {error}", self.url)
 
-    def broken(self, what: str = "the connection broke") -> NotifierClosedError:
-        """The connection ended without a close frame."""
-        return NotifierClosedError(what)
+    def broken(self, error: BaseException) -> NotifierClosedError:
+        """The connection broke (reset, closed under us) without a close frame."""
+        return NotifierClosedError(f"the connection broke: {error!r}")
 
     def end_of_stream(self) -> NotifierClosedError:
         """The server closed the TCP connection without a close frame."""
@@ -364,7 +677,8 @@ class NotifierCore:
             JellyfishError: ``error`` itself when retrying cannot help, the first
                 connection failed (without ``retry_initial``), or the policy gives up.
         """
-        self.protocol.state = ConnectionState.IDLE
+        self._ws = None
+        self.protocol.state = ProtocolState.IDLE
         self._last_error = error
         if not self.retryable(error):
             raise error
@@ -384,10 +698,10 @@ class NotifierCore:
         )
         return delay
 
-    # -- flow control -----------------------------------------------------------------------------
+    # -- handlers ---------------------------------------------------------------------------------
 
-    def handlers_for(self, event: Any) -> list[Callable[[Any], Any]]:
-        """The handlers registered for ``event``'s kind."""
+    def handlers_for(self, event: Event) -> list[Handler]:
+        """The handlers of ``event``, in the order they run (the one dispatch lookup)."""
         kind = type(event)
         if kind is _METRICS_REPORT:
             return self.metrics_handlers
@@ -395,7 +709,28 @@ class NotifierCore:
             return self.reconnected_handlers
         return self.notification_handlers
 
-    def wants_iteration(self, event: Any) -> bool:
+    def handler_failed(self, handler: Handler) -> None:
+        """Inside ``except``: a handler (or what it returned, awaited) raised.
+
+        It is logged on ``jellyfish.notifier`` and the stream goes on: the other handlers
+        of the event run, and the next events.
+        """
+        logger.exception("notification handler %r failed", handler)
+
+    def handler_returned(self, handler: Handler, result: object) -> None:
+        """The blocking notifier got ``result`` from a handler: an awaitable cannot run.
+
+        Closes it (no "never awaited" warning) and says to use ``jellyfish.Notifier``.
+        """
+        if inspect.isawaitable(result):
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+            logger.error("handler %r is async: use jellyfish.Notifier for async handlers", handler)
+
+    # -- queues and flow control ------------------------------------------------------------------
+
+    def wants_iteration(self, event: Event) -> bool:
         """Whether ``event`` goes to the iteration queue.
 
         ``queue_events=None``: a notifier without handlers queues everything; one with
@@ -407,47 +742,64 @@ class NotifierCore:
             return queue_events
         if self.handlers_for(event):
             return False
-        has_handlers = bool(
+        return self.iterating or not (
             self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
         )
-        return self.iterating or not has_handlers
 
-    def accept(self, event: Any) -> bool:
+    def accept(self, event: Event) -> bool:
         """Queue ``event`` where it has consumers; returns whether it was queued."""
         if self.handlers_for(event):
-            self.pending.append(event)
+            self._pending.append(event)
             return True
-        if self.wants_iteration(event):
-            self.iteration.append(event)
-            return True
-        return False
+        queue_events = self.queue_events
+        if queue_events is None:
+            queue_events = self.iterating or not (
+                self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
+            )
+        if queue_events:
+            self._iteration.append(event)
+        return queue_events
 
-    def handled(self, event: Any) -> bool:
+    def next_for_handlers(self) -> Event | None:
+        """The oldest event waiting for its handlers (then call :meth:`handled`)."""
+        return self._pending.popleft() if self._pending else None
+
+    def handled(self, event: Event) -> bool:
         """Handlers are done with ``event``: queue it for iteration if wanted (returns that).
 
         An event with handlers reaches iterators only with ``queue_events=True``.
         """
         if self.queue_events:
-            self.iteration.append(event)
+            self._iteration.append(event)
             return True
         return False
+
+    def next_for_iteration(self) -> Event | None:
+        """The oldest event waiting for the iterator."""
+        return self._iteration.popleft() if self._iteration else None
+
+    @property
+    def handlers_waiting(self) -> bool:
+        """Events are waiting for their handlers."""
+        return bool(self._pending)
 
     @property
     def queued(self) -> int:
         """Events waiting for handlers or iterators."""
-        return len(self.pending) + len(self.iteration)
+        return len(self._pending) + len(self._iteration)
 
     @property
-    def full(self) -> bool:
-        """Whether reading must pause until consumers catch up."""
-        return len(self.pending) + len(self.iteration) >= self.max_queue
+    def resume_due(self) -> bool:
+        """Reading is paused and the queue is down to the low-water mark: resume it."""
+        return self.paused and len(self._pending) + len(self._iteration) <= self.low_water
 
-    def paused(self, now: float) -> None:
+    def _pause(self, now: float) -> None:
         """Reading pauses for a full queue: count it and tell the operator.
 
         The warning is logged at the first pause and then at most every
         ``PAUSE_LOG_INTERVAL`` seconds (a burst pauses many times in a row).
         """
+        self.paused = True
         self._paused += 1
         if now < self._next_pause_log:
             return
@@ -457,7 +809,7 @@ class NotifierCore:
             "until handlers or iterators catch up (the server buffers meanwhile; "
             "%d pauses so far)",
             self.queued,
-            self.max_queue,
+            self.high_water,
             self._paused,
         )
 
@@ -479,14 +831,27 @@ class NotifierCore:
                 )
         self.iterating = True
 
+    def concurrent_iteration(self, notifier: str) -> RuntimeError:
+        """A second consumer iterates while one already waits: the error it gets at once."""
+        return RuntimeError(
+            f"another consumer is already iterating this {notifier}: each event is "
+            "delivered once, to one iterator; iterate in one task (or thread) and hand "
+            "the events on, or register handlers (every handler gets every event)"
+        )
+
     def drop_backlog(self) -> int:
-        """The notifier closes: discard what is queued; returns (and logs) how many."""
-        dropped = len(self.pending) + len(self.iteration)
-        self.pending.clear()
-        self.iteration.clear()
+        """The notifier closes: discard what is queued; returns (and logs) how many.
+
+        Logged at INFO: closing with events left (leaving a loop with ``break``) is the
+        caller's decision, not a fault; ``stats.dropped`` counts them.
+        """
+        dropped = len(self._pending) + len(self._iteration)
+        self._pending.clear()
+        self._iteration.clear()
+        self.paused = False
         if dropped:
             self._dropped += dropped
-            logger.warning("notifier closed with %d events not yet consumed: dropped", dropped)
+            logger.info("notifier closed with %d events not yet consumed: dropped", dropped)
         return dropped
 
     def stats(self) -> NotifierStats:

@@ -107,6 +107,12 @@ class Timeouts:
         ping_interval: after this long without any incoming data, the client pings.
         ping_timeout: after a ping, this long without any incoming data means the
             connection is dead (it is dropped and, by policy, re-established).
+        send: one write to the server (a request, a pong, a ping); a server that stops
+            reading is a dead connection (dropped and, by policy, re-established).
+        close: the close grace: after ``close()``, how long a handler that is running may
+            still take, and the close frame to be sent. Then the anyio notifier cancels
+            the handler; the blocking one stops waiting for it (a thread cannot be
+            cancelled: it finishes the handler, then exits).
     """
 
     connect: float = 10.0
@@ -114,6 +120,13 @@ class Timeouts:
     subscribe: float = 5.0
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    send: float = 10.0
+    close: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"Timeouts.{name} must be > 0, got {value!r}")
 
 
 @dataclass(frozen=True)
