@@ -32,7 +32,7 @@ from jellyfish.events import Reconnected, UnknownNotification
 from jellyfish.events import ServerMessage as S
 
 from ._harness import FLAVOURS, NotifierRun
-from ._proxy import Opcode, close_frame, frame
+from support.websocket import Opcode, close_frame, frame
 from ._scripted import Peer, ScriptedServer
 
 TIMEOUTS = Timeouts(connect=3, auth=0.5, subscribe=0.5, ping_interval=5, ping_timeout=5, send=0.5)
