@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from support.websocket import Opcode, close_frame, frame
 from wsproto.events import Ping
 
 from jellyfish import NO_RECONNECT, ReconnectPolicy, Timeouts
@@ -32,7 +33,6 @@ from jellyfish.events import Reconnected, UnknownNotification
 from jellyfish.events import ServerMessage as S
 
 from ._harness import FLAVOURS, NotifierRun
-from support.websocket import Opcode, close_frame, frame
 from ._scripted import Peer, ScriptedServer
 
 TIMEOUTS = Timeouts(connect=3, auth=0.5, subscribe=0.5, ping_interval=5, ping_timeout=5, send=0.5)

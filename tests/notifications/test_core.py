@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.websocket import AUTHENTICATED, subscribe_response
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
     AcceptConnection,
@@ -27,7 +28,6 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
-from support.websocket import AUTHENTICATED, subscribe_response
 
 from jellyfish._notifications._core import (
     DELIVERED,
@@ -55,7 +55,6 @@ from jellyfish.events import UnknownNotification
 
 TIMEOUTS = Timeouts(connect=10, auth=5, subscribe=3, ping_interval=20, ping_timeout=7)
 NO_JITTER = ReconnectPolicy(initial_delay=0.5, max_delay=4, multiplier=2, jitter=0)
-
 
 
 def created(room: str) -> bytes:
