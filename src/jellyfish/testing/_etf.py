@@ -136,8 +136,13 @@ def _decode(data: bytes, position: int) -> tuple[Any, int]:
     if tag == NEW_FLOAT_EXT:
         return struct.unpack_from(">d", data, position)[0], position + 8
     if tag == FLOAT_EXT:
-        text = data[position : position + 31].split(b"\0", 1)[0]
-        return float(text.decode("ascii")), position + 31
+        field = data[position : position + 31]
+        if len(field) != 31:
+            raise IndexError("float")
+        try:
+            return float(field.split(b"\0", 1)[0].decode("ascii")), position + 31
+        except ValueError:  # UnicodeDecodeError included
+            raise TermError("a FLOAT_EXT that is not a float") from None
     if tag in (ATOM_EXT, ATOM_UTF8_EXT):
         length = struct.unpack_from(">H", data, position)[0]
         return _atom(data, position + 2, length, tag == ATOM_UTF8_EXT)
