@@ -19,6 +19,9 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 # Both ends of the protobuf range that pyproject.toml declares: the floor is the gencode
 # version the generated modules carry (codegen/requirements.txt).
 PROTOBUF_BOUNDS = ["5.29.0", "7.*"]
+# Without arguments the suite runs on every core (pytest-xdist); with arguments (a file, -k,
+# -x ...) exactly what was asked.
+PARALLEL = ["-n", "auto"]
 
 
 def _put_pyenv_interpreters_on_path() -> None:
@@ -64,14 +67,14 @@ def codegen_tests(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite on the interpreter that runs nox (the everyday default)."""
     _install_package(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *(session.posargs or PARALLEL))
 
 
 @nox.session(python=PYTHONS)
 def tests_all(session: nox.Session) -> None:
     """The test suite on every supported CPython that is installed."""
     _install_package(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *(session.posargs or PARALLEL))
 
 
 @nox.session
@@ -94,7 +97,7 @@ def tests_protobuf(session: nox.Session, protobuf: str) -> None:
     _install_package(session, "test")
     session.install(f"protobuf=={protobuf}")
     session.run("python", "-c", "import google.protobuf as p; print('protobuf', p.__version__)")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *(session.posargs or PARALLEL))
 
 
 @nox.session
