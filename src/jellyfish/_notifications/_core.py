@@ -918,7 +918,7 @@ class NotifierCore:
         return False
 
     def next_for_iteration(self) -> Item | None:
-        """The oldest item waiting for the iterator (``deliveries()`` yields it :func:`wrap`-ped)."""
+        """The oldest item waiting for the iterator (``deliveries()`` yields it wrapped)."""
         return self._iteration.popleft() if self._iteration else None
 
     @property
