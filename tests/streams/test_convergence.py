@@ -4,12 +4,12 @@ Whatever happens while the bridge is cut off from Jellyfish (the fault proxy ref
 resets connections, or the emulator drops the server WebSockets), the consumers of the
 stream, applying the events they receive in sequence order, end with exactly the rooms,
 peers and tracks ``GET /room`` shows. The seed is printed on failure; set
-``JELLYFISH_CONVERGENCE_SEED`` to replay one.
+``JELLYFISH_CONVERGENCE_SEED`` to replay one. The random operations are those of the
+notifiers' version (tests/faults/test_convergence.py), in ``support/convergence.py``.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 from anyio.from_thread import start_blocking_portal
 from faults._proxy import FaultProxy
+from support.convergence import Operations, convergence_seed
 
-from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import Router, ServerState
 from jellyfish.redis import Bridge, StreamConsumer
-from jellyfish.testing import FakePeer, JellyfishServer
+from jellyfish.testing import JellyfishServer
 
 from ._helpers import Consumed, read_stream, wait_until
 from ._redis_server import RedisServer
@@ -44,61 +45,11 @@ def running(backend: str, *runners: Any) -> Iterator[None]:
                 assert future.cancelled() or future.exception(5) is None
 
 
-class Operations:
-    """Random operations on the emulator, straight to it (never through the proxy)."""
-
-    def __init__(self, server: JellyfishServer, rng: random.Random, **room_options: Any) -> None:
-        self.server = server
-        self.rng = rng
-        self.room_options = room_options  # for create_room (a webhook_url)
-        self.api = RoomApi(server.address, server.token)
-        self.peers: dict[str, FakePeer] = {}  # connected peers by id
-
-    def close(self) -> None:
-        for peer in self.peers.values():
-            peer.close()
-        self.api.close()
-
-    def one(self) -> None:
-        rng, api, server = self.rng, self.api, self.server
-        rooms = server.room_ids()
-        choice = rng.random()
-        if not rooms or choice < 0.2:
-            api.create_room(**self.room_options)
-            return
-        room_id = rng.choice(rooms)
-        room = api.get_room(room_id)
-        peers = [p.id for p in room.peers]
-        if choice < 0.3:
-            api.delete_room(room_id)
-        elif choice < 0.33:
-            server.crash_room(room_id)
-        elif choice < 0.55 or not peers:
-            api.add_peer(room_id, PeerOptionsWebRTC())
-        elif choice < 0.62:
-            api.delete_peer(room_id, rng.choice(peers))
-        elif choice < 0.75:
-            peer_id = rng.choice(peers)
-            if peer_id in self.peers:
-                self.peers.pop(peer_id).close()
-            else:
-                token = api.add_peer(room_id, PeerOptionsWebRTC())
-                self.peers[token.peer.id] = FakePeer(server.address, token.token)
-        elif choice < 0.9:
-            connected = [p for p in peers if p in self.peers]
-            if connected:
-                server.add_track(room_id, rng.choice(connected), rng.choice(["audio", "video"]))
-        else:
-            connected = [p for p in peers if p in self.peers]
-            if connected:
-                server.set_peer_metadata(room_id, rng.choice(connected), {"n": rng.random()})
-
-
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 def test_bridge_and_consumers_converge_whatever_the_outages(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
-    seed = int(os.environ.get("JELLYFISH_CONVERGENCE_SEED", random.randrange(2**32)))
+    seed = convergence_seed()
     rng = random.Random(seed)
     consumed = Consumed()
     router = Router()
