@@ -67,7 +67,7 @@ class FakeServerSocket:
         self.rooms = list(rooms)
         """What ``GET /room`` answers (the JSON of each room)."""
         self.room_statuses = list(room_statuses)
-        """Statuses ``GET /room`` answers first, one per request (e.g. 503), before 200s."""
+        """Statuses ``GET /room`` answers first, one per request (e.g. 503; 0: no answer)."""
         self.room_requests = 0
         self.ssl_context = ssl_context
         self.silent_after_auth = silent_after_auth
@@ -223,6 +223,8 @@ class FakeServerSocket:
             status, body = 401, {"errors": "Invalid token"}
         elif self.room_statuses:
             status, body = self.room_statuses.pop(0), {"errors": "try again"}
+            if status == 0:  # no answer at all: the client's timeout ends it
+                await anyio.sleep_forever()
         else:
             status, body = 200, {"data": self.rooms}
         content = json.dumps(body).encode()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 import pytest
 
-from jellyfish import BlockingNotifier, Delivery, Notifier, ReconnectPolicy, Router
+from jellyfish import BlockingNotifier, Delivery, Notifier, ReconnectPolicy, Router, Timeouts
 from jellyfish.errors import ServerError, UnauthorizedError
 from jellyfish.events import Reconnected
 from jellyfish.events import ServerMessage as S
@@ -29,10 +30,21 @@ FAST = ReconnectPolicy(initial_delay=0.001, max_delay=0.001, jitter=0, retry_ini
 WAIT = 15.0
 
 
-def run_notifier(flavour: str, address: str, consume: Callable[[Any], Any], **options: Any) -> Any:
-    """``consume(notifier)`` inside ``with``/``async with`` a notifier of ``flavour``."""
+def run_notifier(
+    flavour: str,
+    address: str,
+    consume: Callable[[Any], Any],
+    handler: Callable[[Any], Any] | None = None,
+    **options: Any,
+) -> Any:
+    """``consume(notifier)`` inside ``with``/``async with`` a notifier of ``flavour``.
+
+    ``handler``: an ``on_server_notification`` handler, registered before it starts.
+    """
     if flavour == "blocking":
         notifier = BlockingNotifier(address, "development", **options)
+        if handler is not None:
+            notifier.on_server_notification(handler)
         watchdog = threading.Timer(WAIT, notifier.close)  # a hang fails, never blocks
         watchdog.start()
         try:
@@ -42,8 +54,11 @@ def run_notifier(flavour: str, address: str, consume: Callable[[Any], Any], **op
             watchdog.cancel()
 
     async def main() -> Any:
+        notifier = Notifier(address, "development", **options)
+        if handler is not None:
+            notifier.on_server_notification(handler)
         with anyio.fail_after(WAIT):
-            async with Notifier(address, "development", **options) as notifier:
+            async with notifier:
                 return await consume(notifier)
 
     return anyio.run(main, backend=flavour)
@@ -121,6 +136,47 @@ def test_5xx_answers_are_tried_again_on_the_same_connection(flavour: str) -> Non
         assert server.room_requests == 3
         assert server.connections == 1
     assert (stats.catch_ups, stats.synthesized, stats.reconnects) == (1, 2, 0)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_each_try_is_bounded_by_the_catch_up_timeout(flavour: str) -> None:
+    timeouts = Timeouts(catch_up=0.3)
+    with FakeServerSocket(rooms=ROOMS, room_statuses=[0]) as server:  # the first: no answer
+        got = run_notifier(
+            flavour, server.address, take(flavour, 2), catch_up=True, timeouts=timeouts
+        )
+        assert server.room_requests == 2
+    assert [d.event for d in got] == CAUGHT_UP
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_on_handlers_get_the_synthesized_events_too(flavour: str) -> None:
+    seen = Seen(until=5)
+
+    def consume(notifier: Any) -> Any:
+        if flavour == "blocking":
+            return seen.done.wait(WAIT)
+        return anyio.to_thread.run_sync(seen.done.wait, WAIT)
+
+    with FakeServerSocket(rooms=ROOMS, post_subscribe_frames=FRAMES) as server:
+        run_notifier(flavour, server.address, consume, seen.add, catch_up=True)
+    assert seen.items == CAUGHT_UP + EXPECTED
+
+
+def test_a_blocking_close_during_the_catch_up_waits_for_the_call_within_the_grace() -> None:
+    timeouts = Timeouts(catch_up=0.5, close=5)
+    with FakeServerSocket(rooms=ROOMS, room_statuses=[0]) as server:
+        notifier = BlockingNotifier(server.address, "development", catch_up=True, timeouts=timeouts)
+        notifier.start()
+        deadline = time.monotonic() + WAIT
+        while server.room_requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.room_requests == 1
+        started = time.monotonic()
+        notifier.close()
+        assert time.monotonic() - started < 5  # the call's own timeout ended it
+        assert notifier.state == "closed"
+        assert server.room_requests == 1  # not tried again: closing
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -257,3 +313,18 @@ def test_the_blocking_notifier_refuses_an_async_route() -> None:
     with pytest.raises(TypeError, match=r"use jellyfish\.Notifier"):
         notifier.connect()
     assert notifier.state == "idle"
+
+
+@pytest.mark.anyio
+async def test_an_anyio_close_during_the_catch_up_cancels_the_call() -> None:
+    timeouts = Timeouts(catch_up=60)
+    with FakeServerSocket(rooms=ROOMS, room_statuses=[0]) as server:
+        notifier = Notifier(server.address, "development", catch_up=True, timeouts=timeouts)
+        with anyio.fail_after(5):  # far below the call's own timeout
+            async with anyio.create_task_group() as group:
+                group.start_soon(notifier.connect)
+                while server.room_requests == 0:  # noqa: ASYNC110  (another thread's count)
+                    await anyio.sleep(0.01)
+                await notifier.aclose()
+        assert notifier.state == "closed"
+        assert server.room_requests == 1
