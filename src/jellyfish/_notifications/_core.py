@@ -205,6 +205,8 @@ class NotifierCore:
         self.queue_events = queue_events
         self.catch_up = catch_up
         self.router = router
+        if router is None and not catch_up:
+            self.handlers_for = self._handlers_of_kind  # type: ignore[method-assign]
         self.notification_handlers: list[Handler] = []
         self.metrics_handlers: list[Handler] = []
         self.reconnected_handlers: list[Handler] = []
@@ -837,18 +839,26 @@ class NotifierCore:
             event, delivery = item.event, item
         else:
             event, delivery = item, None
-        kind = type(event)
-        if kind is _METRICS_REPORT:
-            handlers = self.metrics_handlers
-        elif kind is Reconnected:
-            handlers = self.reconnected_handlers
-        else:
-            handlers = self.notification_handlers
+        handlers = self._handlers_of_kind(event)
         router = self.router
         if router is None:
             return handlers
         routed = router.handlers_for(event, delivery)
         return handlers + routed if routed else handlers
+
+    def _handlers_of_kind(self, event: Event) -> list[Handler]:
+        """The ``on_*`` handlers of ``event``'s kind.
+
+        Without a router and a catch-up (0.4.0's notifier) every item is a bare event that
+        no route can match: then this is :meth:`handlers_for` (see ``__init__``), the hot
+        path of every event (``accept`` and the dispatchers call it).
+        """
+        kind = type(event)
+        if kind is _METRICS_REPORT:
+            return self.metrics_handlers
+        if kind is Reconnected:
+            return self.reconnected_handlers
+        return self.notification_handlers
 
     @property
     def has_handlers(self) -> bool:
