@@ -846,7 +846,7 @@ class NotifierCore:
         routed = router.handlers_for(event, delivery)
         return handlers + routed if routed else handlers
 
-    def _handlers_of_kind(self, event: Event) -> list[Handler]:
+    def _handlers_of_kind(self, event: Item) -> list[Handler]:
         """The ``on_*`` handlers of ``event``'s kind.
 
         Without a router and a catch-up (0.4.0's notifier) every item is a bare event that
