@@ -846,14 +846,14 @@ class NotifierCore:
         routed = router.handlers_for(event, delivery)
         return handlers + routed if routed else handlers
 
-    def _handlers_of_kind(self, event: Item) -> list[Handler]:
-        """The ``on_*`` handlers of ``event``'s kind.
+    def _handlers_of_kind(self, item: Item) -> list[Handler]:
+        """The ``on_*`` handlers of an event's kind.
 
         Without a router and a catch-up (0.4.0's notifier) every item is a bare event that
         no route can match: then this is :meth:`handlers_for` (see ``__init__``), the hot
         path of every event (``accept`` and the dispatchers call it).
         """
-        kind = type(event)
+        kind = type(item)
         if kind is _METRICS_REPORT:
             return self.metrics_handlers
         if kind is Reconnected:
