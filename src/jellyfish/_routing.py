@@ -256,7 +256,7 @@ class Router:
             route.handler
             for route in self._routes
             if inspect.iscoroutinefunction(route.handler)
-            or inspect.iscoroutinefunction(getattr(route.handler, "__call__", None))  # noqa: B004
+            or inspect.iscoroutinefunction(type(route.handler).__call__)  # an async __call__
         ]
 
     def dispatch(self, event: Any, delivery: Delivery | None = None) -> int:
