@@ -9,9 +9,11 @@ handlers (several per type, async or plain, filtered, failing).
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -328,3 +330,25 @@ async def test_an_anyio_close_during_the_catch_up_cancels_the_call() -> None:
                 await notifier.aclose()
         assert notifier.state == "closed"
         assert server.room_requests == 1
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_the_catch_up_uses_the_notifiers_tls_settings(
+    flavour: str, certificate: tuple[Path, Path]
+) -> None:
+    """``GET /room`` over https, trusting what the WebSocket trusts (``ssl_context``)."""
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    with FakeServerSocket(rooms=ROOMS, ssl_context=server_context) as server:
+        got = run_notifier(
+            flavour,
+            server.address,
+            take(flavour, 2),
+            catch_up=True,
+            secure=True,
+            ssl_context=client_context,
+        )
+        assert server.room_requests == 1
+    assert [d.event for d in got] == CAUGHT_UP
