@@ -15,7 +15,6 @@ from __future__ import annotations
 import concurrent.futures
 import random
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import anyio
 import pytest
 from anyio.from_thread import start_blocking_portal
-from support.convergence import Operations, convergence_seed, wait_until
+from support.convergence import Operations, convergence_seed, random_outages, wait_until
 
 from jellyfish import (
     BlockingNotifier,
@@ -143,36 +142,19 @@ def test_a_consumer_of_a_catching_up_notifier_converges_whatever_the_outages(
     def converged() -> bool:
         return consumer.state() == ServerState.from_rooms(operations.api.get_all_rooms())
 
-    outages = restarts = 0
     try:
         for _ in range(rng.randrange(0, 6)):  # what exists before the notifier starts
             operations.one()
         with running(flavour, mode, proxy.address, server.token, consumer) as notifier:
             wait_until(lambda: notifier.stats.catch_ups >= 1, what="the first catch-up")
-            for _ in range(8):
-                for _ in range(rng.randrange(2, 8)):
-                    operations.one()
-                caught_up = notifier.stats.catch_ups
-                fault = rng.choices(FAULTS, weights=FAULT_WEIGHTS)[0]
-                if fault == "proxy down":  # Jellyfish unreachable: REST and WebSocket
-                    proxy.down()
-                    for _ in range(rng.randrange(1, 8)):
-                        operations.one()
-                    time.sleep(rng.random() * 0.3)
-                    proxy.up()
-                elif fault == "drop websockets":
-                    server.drop_server_websockets()
-                    for _ in range(rng.randrange(1, 6)):
-                        operations.one()
-                elif fault == "restart":  # every room gone, without a notification
-                    operations.forget_peers()
-                    server.restart()
-                    restarts += 1
-                    for _ in range(rng.randrange(0, 4)):
-                        operations.one()
-                outages += fault != "none"
-                if fault != "none" and rng.random() < 0.5:  # else the next one overlaps
-                    wait_until(lambda n=caught_up: notifier.stats.catch_ups > n, what="catch-up")
+            faults = random_outages(
+                operations,
+                proxy,
+                lambda: notifier.stats.catch_ups,
+                rounds=8,
+                faults=FAULTS,
+                weights=FAULT_WEIGHTS,
+            )
             for _ in range(rng.randrange(2, 8)):
                 operations.one()
             wait_until(converged, timeout=30, what="convergence")
@@ -183,7 +165,8 @@ def test_a_consumer_of_a_catching_up_notifier_converges_whatever_the_outages(
         operations.close()
     rooms = len(consumer.state().rooms)
     print(
-        f"seed {seed}: {outages} outages ({restarts} restarts), {stats.reconnects} reconnects, "
+        f"seed {seed}: {len(faults) - faults.count('none')} outages "
+        f"({faults.count('restart')} restarts), {stats.reconnects} reconnects, "
         f"{stats.catch_ups} catch-ups, {consumer.received} events received "
         f"({stats.synthesized} synthesized); converged to {rooms} rooms"
     )

@@ -20,7 +20,7 @@ from jellyfish._notifications._core import (
     NotifierCore,
     Reconnected,
 )
-from jellyfish._notifications._protocol import NotifierProtocol, ReconnectPolicy, Subscription
+from jellyfish._notifications._protocol import ReconnectPolicy, Subscription
 from jellyfish.errors import (
     ConnectionFailedError,
     NotifierClosedError,
@@ -29,7 +29,8 @@ from jellyfish.errors import (
 )
 from jellyfish.events import ServerMessage as S
 
-from .test_core import NO_JITTER, TIMEOUTS, Wire, created, drain
+from .test_core import NO_JITTER, Wire, created, drain
+from .test_core import make_core as core_of
 
 ROOM = {
     "id": "r1",
@@ -40,21 +41,14 @@ DROPPED = NotifierClosedError("the server closed the TCP connection")
 
 
 def make_core(
-    reconnect: ReconnectPolicy = NO_JITTER, *, max_queue: int = 100, **options: Any
+    reconnect: ReconnectPolicy = NO_JITTER,
+    *,
+    max_queue: int = 100,
+    catch_up: bool = True,
+    **options: Any,
 ) -> NotifierCore:
-    core = NotifierCore(
-        NotifierProtocol("s3cr3t"),
-        url="ws://jf:5002/socket/server/websocket",
-        host_header="jf:5002",
-        reconnect=reconnect,
-        timeouts=TIMEOUTS,
-        max_queue=max_queue,
-        max_size=1000,
-        queue_events=options.pop("queue_events", None),
-        catch_up=options.pop("catch_up", True),
-        router=options.pop("router", None),
-    )
-    assert not options
+    """test_core's core, with catch-up by default, started."""
+    core = core_of(reconnect, max_queue=max_queue, catch_up=catch_up, **options)
     core.start()
     return core
 

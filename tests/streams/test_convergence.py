@@ -11,7 +11,6 @@ notifiers' version (tests/faults/test_convergence.py), in ``support/convergence.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from anyio.from_thread import start_blocking_portal
 from faults._proxy import FaultProxy
-from support.convergence import Operations, convergence_seed
+from support.convergence import Operations, convergence_seed, random_outages
 
 from jellyfish import Router, ServerState
 from jellyfish.redis import Bridge, StreamConsumer
@@ -64,29 +63,16 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
             StreamConsumer(redis_server.url, "app", consumer=f"c{i}", router=router, start="0")
             for i in range(2)
         ]
-        outages = 0
         try:
             with running(anyio_backend, bridge, *consumers):
                 wait_until(lambda: bridge.stats.catch_ups >= 1, what="the bridge's first catch-up")
-                for _ in range(10):
-                    for _ in range(rng.randrange(3, 10)):
-                        operations.one()
-                    caught_up = bridge.stats.catch_ups
-                    fault = rng.choice(["proxy down", "drop websockets", "none"])
-                    if fault == "proxy down":  # Jellyfish unreachable: REST and WebSocket
-                        proxy.down()
-                        for _ in range(rng.randrange(1, 10)):
-                            operations.one()
-                        time.sleep(rng.random() * 0.3)
-                        proxy.up()
-                        outages += 1
-                    elif fault == "drop websockets":
-                        server.drop_server_websockets()
-                        for _ in range(rng.randrange(1, 6)):
-                            operations.one()
-                        outages += 1
-                    if fault != "none" and rng.random() < 0.5:  # else the next one overlaps
-                        wait_until(lambda n=caught_up: bridge.stats.catch_ups > n, what="catch-up")
+                faults = random_outages(
+                    operations,
+                    proxy,
+                    lambda: bridge.stats.catch_ups,
+                    rounds=10,
+                    faults=["proxy down", "drop websockets", "none"],
+                )
                 expected = ServerState.from_rooms(operations.api.get_all_rooms())
                 wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
                 catch_ups = bridge.stats.catch_ups
@@ -97,7 +83,8 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1)), seed
     print(
-        f"seed {seed}: {outages} outages, {catch_ups} catch-ups, {len(stream)} entries "
+        f"seed {seed}: {len(faults) - faults.count('none')} outages, {catch_ups} catch-ups, "
+        f"{len(stream)} entries "
         f"({sum(d.synthetic for d in stream)} synthetic, {consumed.redundant()} changed "
         f"nothing), {consumed.redelivered} delivered twice; converged to "
         f"{len(expected.rooms)} rooms"

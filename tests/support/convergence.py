@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jellyfish import PeerOptionsWebRTC, RoomApi
@@ -91,3 +91,59 @@ class Operations:
             connected = [p for p in peers if p in self.peers]
             if connected:
                 server.set_peer_metadata(room_id, rng.choice(connected), {"n": rng.random()})
+
+
+def outage(fault: str, operations: Operations, proxy: Any) -> None:
+    """Inflict ``fault`` while random operations go on (straight to the emulator).
+
+    ``"proxy down"``: Jellyfish unreachable through ``proxy`` (a ``FaultProxy``), REST and
+    WebSocket, for up to 0.3 s; ``"drop websockets"``: the emulator drops the server
+    WebSockets; ``"restart"``: the emulator restarts (every room gone, without a
+    notification); ``"none"``.
+    """
+    rng, server = operations.rng, operations.server
+    if fault == "proxy down":
+        proxy.down()
+        for _ in range(rng.randrange(1, 10)):
+            operations.one()
+        time.sleep(rng.random() * 0.3)
+        proxy.up()
+    elif fault == "drop websockets":
+        server.drop_server_websockets()
+        for _ in range(rng.randrange(1, 6)):
+            operations.one()
+    elif fault == "restart":
+        operations.forget_peers()
+        server.restart()
+        for _ in range(rng.randrange(0, 4)):
+            operations.one()
+    elif fault != "none":
+        raise ValueError(fault)
+
+
+def random_outages(
+    operations: Operations,
+    proxy: Any,
+    catch_ups: Callable[[], int],
+    *,
+    rounds: int,
+    faults: Sequence[str],
+    weights: Sequence[float] | None = None,
+) -> list[str]:
+    """Rounds of random operations, each ending with a random :func:`outage`.
+
+    After half the faults it waits for the catch-up that follows (``catch_ups()`` counts
+    them); the other half overlap with the next round. Returns the faults, in order.
+    """
+    rng = operations.rng
+    inflicted = []
+    for _ in range(rounds):
+        for _ in range(rng.randrange(3, 10)):
+            operations.one()
+        caught_up = catch_ups()
+        fault = rng.choices(faults, weights)[0]
+        outage(fault, operations, proxy)
+        inflicted.append(fault)
+        if fault != "none" and rng.random() < 0.5:
+            wait_until(lambda n=caught_up: catch_ups() > n, what="catch-up")
+    return inflicted
