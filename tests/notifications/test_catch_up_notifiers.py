@@ -165,7 +165,9 @@ def test_on_handlers_get_the_synthesized_events_too(flavour: str) -> None:
     assert seen.items == CAUGHT_UP + EXPECTED
 
 
-def test_a_blocking_close_during_the_catch_up_waits_for_the_call_within_the_grace() -> None:
+def test_a_blocking_close_during_the_catch_up_waits_for_the_call_within_the_grace(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     timeouts = Timeouts(catch_up=0.5, close=5)
     with FakeServerSocket(rooms=ROOMS, room_statuses=[0]) as server:
         notifier = BlockingNotifier(server.address, "development", catch_up=True, timeouts=timeouts)
@@ -179,6 +181,18 @@ def test_a_blocking_close_during_the_catch_up_waits_for_the_call_within_the_grac
         assert time.monotonic() - started < 5  # the call's own timeout ended it
         assert notifier.state == "closed"
         assert server.room_requests == 1  # not tried again: closing
+    assert "still running" not in caplog.text
+    # a grace shorter than the call: close() returns, and says what it left running
+    with FakeServerSocket(rooms=ROOMS, room_statuses=[0]) as server:
+        timeouts = Timeouts(catch_up=1, close=0.1)
+        notifier = BlockingNotifier(server.address, "development", catch_up=True, timeouts=timeouts)
+        notifier.start()
+        deadline = time.monotonic() + WAIT
+        while server.room_requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        notifier.close()
+        assert "close(): the catch-up's GET /room is still running after 0.1 s" in caplog.text
+        notifier.close(timeout=WAIT)  # joins the thread: no thread left behind
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)

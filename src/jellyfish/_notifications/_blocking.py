@@ -218,8 +218,9 @@ class BlockingNotifier(NotifierBase):
         thread.join(grace)
         if thread.is_alive():
             logger.warning(
-                "close(): a handler is still running after %.1f s; the notifier thread "
-                "exits once it returns",
+                "close(): %s is still running after %.1f s; the notifier thread exits once "
+                "it returns",
+                "the catch-up's GET /room" if self._core.catching_up else "a handler",
                 grace,
             )
         else:
