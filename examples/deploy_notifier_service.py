@@ -4,8 +4,10 @@
 
 Run exactly one of these per Jellyfish (not one per web worker). It keeps the set of live
 rooms from notifications. The WebSocket loses whatever the server sends while it is
-disconnected, so after every ``Reconnected`` it reconciles with ``get_all_rooms()``. Feed
-your app from here (write to its database, or POST to it behind its load balancer).
+disconnected, so the notifier runs with ``catch_up=True``: once connected, and after every
+reconnect, it reads the server's state and delivers what changed as ordinary (synthetic)
+notifications, before any later one. Feed your app from here (write to its database, or
+POST to it behind its load balancer).
 
 Run as a script, it creates and deletes a room and checks that the directory followed.
 """
@@ -18,8 +20,7 @@ from collections.abc import Callable
 
 import anyio
 
-from jellyfish import AsyncRoomApi, Notifier, ReconnectPolicy, Room
-from jellyfish.errors import ConnectionFailedError
+from jellyfish import AsyncRoomApi, Delivery, Notifier, ReconnectPolicy, Router
 from jellyfish.events import (
     Reconnected,
     ServerMessageRoomCrashed,
@@ -29,11 +30,9 @@ from jellyfish.events import (
 
 logger = logging.getLogger("deploy_notifier_service")
 
-RECONCILE_RETRY_DELAYS = (0.1, 0.5, 2.0)
-
 
 class RoomDirectory:
-    """The live rooms of one Jellyfish, kept by one notifier, reconciled after reconnects."""
+    """The live rooms of one Jellyfish, kept by one notifier that catches up after gaps."""
 
     def __init__(
         self,
@@ -42,40 +41,32 @@ class RoomDirectory:
         reconnect: ReconnectPolicy | None = None,
     ) -> None:
         self.rooms: set[str] = set()
-        self.reconciled = 0
-        """How many times the directory was rebuilt from ``get_all_rooms()``."""
+        self.reconnects = 0
         self._changed: anyio.Event | None = None
-        self._room_api = AsyncRoomApi(server_address, server_api_token)
-        self.notifier = Notifier(server_address, server_api_token, reconnect=reconnect)
-        self.notifier.on_server_notification(self._on_notification)
-        self.notifier.on_reconnected(self._on_reconnected)
-
-    async def _on_notification(self, notification: object) -> None:
-        if isinstance(notification, ServerMessageRoomCreated):
-            self.rooms.add(notification.room_id)
-        elif isinstance(notification, ServerMessageRoomDeleted | ServerMessageRoomCrashed):
-            self.rooms.discard(notification.room_id)
-        self._signal()
-
-    async def _on_reconnected(self, event: Reconnected) -> None:
-        # what happened while we were away was never sent to us again: ask for the state
-        self.rooms = {room.id for room in await self._all_rooms()}
-        self.reconciled += 1
-        logger.warning(
-            "reconnected after %s; %d rooms after reconciling", event.error, len(self.rooms)
+        events = Router()
+        events.add(self._room_created, ServerMessageRoomCreated)
+        events.add(self._room_gone, ServerMessageRoomDeleted, ServerMessageRoomCrashed)
+        events.add(self._reconnected, Reconnected)
+        # catch_up=True: the rooms that exist when it starts, and what changed while it was
+        # disconnected, arrive as notifications too (delivery.synthetic tells them apart)
+        self.notifier = Notifier(
+            server_address, server_api_token, reconnect=reconnect, catch_up=True, router=events
         )
+
+    def _room_created(self, event: ServerMessageRoomCreated, delivery: Delivery) -> None:
+        # a second parameter receives the Delivery: synthetic=True for a caught-up room
+        self.rooms.add(event.room_id)
+        logger.info("room %s (%s)", event.room_id, "caught up" if delivery.synthetic else "new")
         self._signal()
 
-    async def _all_rooms(self) -> list[Room]:
-        # The outage that broke the WebSocket may also have broken the REST client's pooled
-        # connection, which only the next request finds out: retry on a fresh one.
-        for delay in RECONCILE_RETRY_DELAYS:
-            try:
-                return await self._room_api.get_all_rooms()
-            except ConnectionFailedError as error:
-                logger.warning("get_all_rooms failed (%s); retrying in %.1f s", error, delay)
-                await anyio.sleep(delay)
-        return await self._room_api.get_all_rooms()
+    def _room_gone(self, event: ServerMessageRoomDeleted | ServerMessageRoomCrashed) -> None:
+        self.rooms.discard(event.room_id)
+        self._signal()
+
+    def _reconnected(self, event: Reconnected) -> None:
+        # what happened meanwhile follows at once, as synthetic notifications
+        self.reconnects += 1
+        logger.warning("reconnected after %s; catching up", event.error)
 
     def _signal(self) -> None:
         if self._changed is not None:
@@ -90,14 +81,11 @@ class RoomDirectory:
             await self._changed.wait()
 
     async def __aenter__(self) -> RoomDirectory:
-        await self.notifier.__aenter__()  # connected, authenticated, subscribed
-        # notifications start now: take the state that came before them
-        self.rooms = {room.id for room in await self._room_api.get_all_rooms()}
+        await self.notifier.__aenter__()  # connected, and the first catch-up queued
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.notifier.__aexit__(*exc)
-        await self._room_api.aclose()
 
 
 async def main() -> None:

@@ -95,6 +95,18 @@ def test_notifier_loads_no_http_library_and_no_websocket_client() -> None:
     assert "ssl" not in loaded  # about 10 ms; loaded when a TLS connection is made
 
 
+def test_catch_up_loads_the_rest_client_only_when_it_catches_up() -> None:
+    code = (
+        "from jellyfish import BlockingNotifier, Notifier, Router\n"
+        "Notifier(catch_up=True, router=Router())\n"
+        "BlockingNotifier(catch_up=True, router=Router())\n"
+    )
+    loaded = loaded_by(code)
+    assert _present(loaded, HTTP_LIBRARIES) == []
+    assert _under(loaded, "jellyfish.api") == []
+    assert "jellyfish._catch_up" not in loaded  # its state comes with the first connection
+
+
 def test_blocking_notifier_loads_no_http_library_or_anyio_notifier() -> None:
     loaded = loaded_by("from jellyfish import BlockingNotifier")
     assert _present(loaded, HTTP_LIBRARIES) == []

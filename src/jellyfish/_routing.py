@@ -230,6 +230,35 @@ class Router:
                     selected.append(route.handler)
         return selected
 
+    def registered_for(self, kind: type) -> bool:
+        """Whether a handler names ``kind`` among its types (a source subscribes to it)."""
+        return any(kind in route.types for route in self._routes)
+
+    def takes_every(self, kind: type) -> bool:
+        """Whether every event of ``kind``, real or synthesized, has a handler here.
+
+        That is a handler registered for ``kind`` (or one of its bases, or every type)
+        without a room, peer, component or ``synthetic`` filter. ``takes_every(object)``:
+        a handler takes every event.
+        """
+        return any(
+            (not route.types or issubclass(kind, route.types))
+            and route.room_ids is None
+            and route.peer_ids is None
+            and route.component_ids is None
+            and route.synthetic is None
+            for route in self._routes
+        )
+
+    def async_handlers(self) -> list[Callable[..., Any]]:
+        """The handlers defined with ``async def`` (a blocking source cannot run them)."""
+        return [
+            route.handler
+            for route in self._routes
+            if inspect.iscoroutinefunction(route.handler)
+            or inspect.iscoroutinefunction(type(route.handler).__call__)  # an async __call__
+        ]
+
     def dispatch(self, event: Any, delivery: Delivery | None = None) -> int:
         """Run the matching handlers now (plain functions only); returns how many ran.
 

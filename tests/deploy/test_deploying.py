@@ -6,7 +6,8 @@
   (examples/deploy_webhooks.py under ``uvicorn --workers 2``);
 * Jellyfish 0.5.0 does not retry a webhook whose POST failed;
 * one notifier in one process (examples/deploy_notifier_service.py) loses what the server
-  sends while it is disconnected and gets it back by reconciling after ``Reconnected``;
+  sends while it is disconnected, and its catch-up (``catch_up=True``) after ``Reconnected``
+  delivers what changed;
 * the examples run as documented.
 """
 
@@ -283,11 +284,11 @@ def test_a_webhook_sent_while_the_app_is_down_is_lost(server: JellyfishServer) -
     assert kinds == ["ServerMessageRoomDeleted"]
 
 
-# -- one notifier in one process, reconciling after Reconnected --------------------------------
+# -- one notifier in one process, catching up after Reconnected ---------------------------------
 
 
 @pytest.mark.anyio
-async def test_the_notifier_service_reconciles_what_it_missed() -> None:
+async def test_the_notifier_service_catches_up_with_what_it_missed() -> None:
     sys.path.insert(0, str(EXAMPLES))
     try:
         from deploy_notifier_service import RoomDirectory
@@ -300,17 +301,20 @@ async def test_the_notifier_service_reconciles_what_it_missed() -> None:
             _, doomed = await api.create_room()
             with FaultProxy(server.address) as proxy:
                 async with RoomDirectory(proxy.address, server.token, reconnect=fast) as directory:
-                    assert {kept.id, doomed.id} <= directory.rooms  # the state before it started
+                    with anyio.fail_after(WAIT):  # the state before it started: caught up
+                        await directory.wait_until(lambda: {kept.id, doomed.id} <= directory.rooms)
                     await anyio.to_thread.run_sync(proxy.down)  # the service is cut off
                     _, missed = await api.create_room()
                     await api.delete_room(doomed.id)
                     await anyio.to_thread.run_sync(proxy.up)
                     with anyio.fail_after(WAIT):
-                        await directory.wait_until(lambda: directory.reconciled == 1)
+                        await directory.wait_until(lambda: missed.id in directory.rooms)
                     rooms = set(directory.rooms)
+                    assert directory.reconnects == 1
+                    assert directory.notifier.stats.catch_ups == 2
     # the notifications of the outage were never delivered ...
     assert not any(missed.id.encode() in payload for payload in proxy.forwarded_binary())
-    # ... yet after reconciling the directory is right
+    # ... yet the catch-up after the reconnect made the directory right, in one go
     assert missed.id in rooms
     assert kept.id in rooms
     assert doomed.id not in rooms

@@ -1,11 +1,14 @@
 """A minimal Jellyfish server-WebSocket stand-in (wsproto over anyio, in its own thread).
 
 Used where the emulator cannot reach: server pings, a silent (dead) peer, hand-made
-frames (unknown content, garbage), bursts at loopback speed for benchmarks.
+frames (unknown content, garbage), bursts at loopback speed for benchmarks. It also
+answers ``GET /room`` (for catch-up) with the rooms it is given, or with the error
+statuses it is told to answer first.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 from collections.abc import Iterable
@@ -57,8 +60,15 @@ class FakeServerSocket:
         drop_connections: int = 0,
         unacknowledged: Iterable[int] = (),
         ssl_context: ssl.SSLContext | None = None,
+        rooms: Iterable[dict[str, Any]] = (),
+        room_statuses: Iterable[int] = (),
     ) -> None:
         self.token = token
+        self.rooms = list(rooms)
+        """What ``GET /room`` answers (the JSON of each room)."""
+        self.room_statuses = list(room_statuses)
+        """Statuses ``GET /room`` answers first, one per request (e.g. 503; 0: no answer)."""
+        self.room_requests = 0
         self.ssl_context = ssl_context
         self.silent_after_auth = silent_after_auth
         self.pre_subscribe_frames = list(pre_subscribe_frames)
@@ -181,10 +191,14 @@ class FakeServerSocket:
         """One connection. A client that goes away (at any moment: tests cancel clients at
         every checkpoint) ends only this connection, never the server."""
         client = _Client(stream)
-        self.connections += 1
         try:
             async with stream:
-                await self._converse(client, self.connections)
+                data = await stream.receive()
+                if data.startswith(b"GET ") and b"upgrade" not in data.lower():
+                    await self._answer_rest(stream, data)
+                    return
+                self.connections += 1
+                await self._converse(client, self.connections, data)
         except (
             anyio.EndOfStream,
             anyio.ClosedResourceError,
@@ -198,11 +212,32 @@ class FakeServerSocket:
             if client in self.clients:
                 self.clients.remove(client)
 
-    async def _converse(self, client: _Client, number: int) -> None:
+    async def _answer_rest(self, stream: anyio.abc.ByteStream, head: bytes) -> None:
+        """One plain HTTP request (the REST client of a catch-up): ``GET /room``."""
+        while b"\r\n\r\n" not in head:
+            head += await stream.receive()
+        self.room_requests += 1
+        if not head.startswith(b"GET /room "):
+            status, body = 404, {"errors": "not found"}
+        elif f"authorization: bearer {self.token}".encode() not in head.lower():
+            status, body = 401, {"errors": "Invalid token"}
+        elif self.room_statuses:
+            status, body = self.room_statuses.pop(0), {"errors": "try again"}
+            if status == 0:  # no answer at all: the client's timeout ends it
+                await anyio.sleep_forever()
+        else:
+            status, body = 200, {"data": self.rooms}
+        content = json.dumps(body).encode()
+        await stream.send(
+            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(content)}\r\nconnection: close\r\n\r\n".encode()
+            + content
+        )
+
+    async def _converse(self, client: _Client, number: int, data: bytes) -> None:
         stream = client.stream
         authenticated = False
         while True:
-            data = await stream.receive()
             client.ws.receive_data(data)
             for event in client.ws.events():
                 if isinstance(event, Request):
@@ -252,3 +287,4 @@ class FakeServerSocket:
                             CloseConnection(code=1003, reason="operation not allowed")
                         )
                         return
+            data = await stream.receive()

@@ -1,6 +1,6 @@
 """Structured concurrency, proven: the anyio notifier under a cancel at every checkpoint.
 
-Each scenario (enter, iterate, handler, handshake, backoff, close) runs again and again
+Each scenario (enter, iterate, handler, handshake, backoff, close, catch-up) runs again and again
 on asyncio and trio, cancelled after its 1st, 2nd, 3rd, ... checkpoint until a run
 completes (see ``_checkpoints.py``); after every run the notifier is closed, its
 connection is gone, no task is left, the caller's scope reported the cancel, the test's
@@ -36,6 +36,18 @@ pytestmark = pytest.mark.filterwarnings("error")
 
 FRAMES = [S(room_created=S.RoomCreated(room_id=str(i))).SerializeToString() for i in range(3)]
 EXPECTED = [S.RoomCreated(room_id=str(i)) for i in range(3)]
+ROOMS = [
+    {
+        "id": "before",
+        "config": {"roomId": "before"},
+        "components": [],
+        "peers": [
+            {"id": "p", "type": "webrtc", "status": "disconnected", "tracks": [], "metadata": None}
+        ],
+    }
+]
+"""What ``GET /room`` shows: a room created before the notifier started, with a peer."""
+CAUGHT_UP = [S.RoomCreated(room_id="before"), S.PeerAdded(room_id="before", peer_id="p")]
 FAST = ReconnectPolicy(initial_delay=0.001, max_delay=0.001, jitter=0)
 WAIT = 10.0
 
@@ -47,6 +59,8 @@ class Run:
         self.server = server
         self.options = options
         self.notifiers: list[Notifier] = []
+        self.cut_while_catching_up = 0
+        """Runs that ended in the middle of a catch-up (its ``GET /room``)."""
 
     def make(self) -> Notifier:
         notifier = Notifier(self.server.address, "development", **self.options)
@@ -57,6 +71,7 @@ class Run:
         for notifier in self.notifiers:
             assert notifier.state == "closed" or notifier.state == "idle", repr(notifier)
             assert not notifier.ready
+            self.cut_while_catching_up += notifier._core.catching_up
         self.notifiers.clear()
         with anyio.fail_after(WAIT):  # the server's end of every connection is closed
             while self.server.clients:  # noqa: ASYNC110  (another thread's list)
@@ -136,6 +151,18 @@ async def close(run: Run) -> None:
         await notifier.aclose()  # then leaving `async with` closes again: harmless
 
 
+async def catch_up(run: Run) -> None:
+    """catch_up=True: the REST client's ``GET /room`` once the connection is ready."""
+    got = []
+    async with run.make() as notifier:
+        async for delivery in notifier.deliveries():
+            got.append(delivery)
+            if len(got) == 5:
+                break
+    assert [d.event for d in got] == CAUGHT_UP + EXPECTED
+    assert [d.synthetic for d in got] == [True, True, False, False, False]
+
+
 SCENARIOS: dict[str, Callable[[Run], Awaitable[None]]] = {
     "enter": enter,
     "iterate": iterate,
@@ -143,6 +170,7 @@ SCENARIOS: dict[str, Callable[[Run], Awaitable[None]]] = {
     "handshake": handshake,
     "backoff": backoff,
     "close": close,
+    "catch_up": catch_up,
 }
 
 
@@ -169,6 +197,9 @@ def make_run(
         if scenario == "backoff":
             server_options["drop_connections"] = sys.maxsize  # every connection, once ready
             options["reconnect"] = FAST
+        if scenario == "catch_up":
+            server_options["rooms"] = ROOMS
+            options["catch_up"] = True
         server = FakeServerSocket(**server_options).__enter__()
         servers.append(server)
         return Run(server, **options)
@@ -183,7 +214,7 @@ def _cases() -> Iterator[Any]:
         for kind in KINDS[name]:
             for scenario in SCENARIOS:
                 # every scenario with a plain cancel; every way of cancelling on two of them
-                if kind == "scope" or scenario in ("enter", "iterate"):
+                if kind == "scope" or scenario in ("enter", "iterate", "catch_up"):
                     yield pytest.param(name, kind, scenario, id=f"{name}-{kind}-{scenario}")
 
 
@@ -197,6 +228,8 @@ async def test_cancel_at_every_checkpoint(
     completed = reports[-1]
     assert not completed.fired
     assert len(reports) > 10, f"only {len(reports)} checkpoints: the counter counts nothing?"
+    if scenario == "catch_up":  # the cancel landed in the REST call, more than once
+        assert run.cut_while_catching_up >= 3, run.cut_while_catching_up
 
 
 # -- the patterns users write ----------------------------------------------------------------

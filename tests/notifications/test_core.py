@@ -76,6 +76,8 @@ def make_core(
         max_queue=max_queue,
         max_size=options.pop("max_size", 1000),
         queue_events=options.pop("queue_events", None),
+        catch_up=options.pop("catch_up", False),
+        router=options.pop("router", None),
     )
 
 

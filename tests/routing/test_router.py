@@ -11,6 +11,7 @@ from jellyfish.errors import NotifierClosedError
 from jellyfish.events import (
     Reconnected,
     ServerMessage,
+    ServerMessageMetricsReport,
     ServerMessagePeerConnected,
     ServerMessageRoomCreated,
     ServerMessageTrack,
@@ -169,3 +170,32 @@ def test_bad_registrations_fail_at_once() -> None:
     with pytest.raises(TypeError, match="positional"):
         events.add(lambda *, event: None)
     assert len(events) == 0
+
+
+def test_what_a_source_asks_a_router_before_it_starts() -> None:
+    """registered_for (what to subscribe to), takes_every (whether iteration can yield),
+    async_handlers (what a blocking source refuses)."""
+    router = Router()
+    assert not router.takes_every(object)
+    router.add(print, ServerMessageRoomCreated, room_id="lobby")
+    assert router.registered_for(ServerMessageRoomCreated)
+    assert not router.registered_for(ServerMessageMetricsReport)
+    assert not router.takes_every(ServerMessageRoomCreated)  # a filter: not every event
+
+    async def asynchronous(event: Any) -> None:
+        pass
+
+    class Callable:
+        async def __call__(self, event: Any) -> None:
+            pass
+
+    instance = Callable()
+    router.add(asynchronous, ServerMessageMetricsReport)
+    router.add(instance, ServerMessagePeerConnected)
+    assert router.registered_for(ServerMessageMetricsReport)
+    assert router.takes_every(ServerMessageMetricsReport)
+    assert not router.takes_every(object)
+    assert router.async_handlers() == [asynchronous, instance]
+    router.add(print)
+    assert router.takes_every(object)
+    assert router.takes_every(ServerMessagePeerConnected)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import anyio
+from support.convergence import wait_until as wait_until  # the one of every test package
 
 from jellyfish import Delivery, ServerState
 from jellyfish.redis._entries import decode_entry
@@ -32,17 +32,6 @@ def applied(deliveries: list[Delivery], state: ServerState | None = None) -> Ser
     for delivery in deliveries:
         result.apply(delivery.event)
     return result
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.02)
 
 
 async def await_until(condition: Callable[[], Any], limit: float = 20.0, what: str = "") -> Any:

@@ -4,14 +4,13 @@ Whatever happens while the bridge is cut off from Jellyfish (the fault proxy ref
 resets connections, or the emulator drops the server WebSockets), the consumers of the
 stream, applying the events they receive in sequence order, end with exactly the rooms,
 peers and tracks ``GET /room`` shows. The seed is printed on failure; set
-``JELLYFISH_CONVERGENCE_SEED`` to replay one.
+``JELLYFISH_CONVERGENCE_SEED`` to replay one. The random operations are those of the
+notifiers' version (tests/faults/test_convergence.py), in ``support/convergence.py``.
 """
 
 from __future__ import annotations
 
-import os
 import random
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,10 +18,11 @@ from typing import Any
 import pytest
 from anyio.from_thread import start_blocking_portal
 from faults._proxy import FaultProxy
+from support.convergence import Operations, convergence_seed, random_outages
 
-from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import Router, ServerState
 from jellyfish.redis import Bridge, StreamConsumer
-from jellyfish.testing import FakePeer, JellyfishServer
+from jellyfish.testing import JellyfishServer
 
 from ._helpers import Consumed, read_stream, wait_until
 from ._redis_server import RedisServer
@@ -44,61 +44,11 @@ def running(backend: str, *runners: Any) -> Iterator[None]:
                 assert future.cancelled() or future.exception(5) is None
 
 
-class Operations:
-    """Random operations on the emulator, straight to it (never through the proxy)."""
-
-    def __init__(self, server: JellyfishServer, rng: random.Random, **room_options: Any) -> None:
-        self.server = server
-        self.rng = rng
-        self.room_options = room_options  # for create_room (a webhook_url)
-        self.api = RoomApi(server.address, server.token)
-        self.peers: dict[str, FakePeer] = {}  # connected peers by id
-
-    def close(self) -> None:
-        for peer in self.peers.values():
-            peer.close()
-        self.api.close()
-
-    def one(self) -> None:
-        rng, api, server = self.rng, self.api, self.server
-        rooms = server.room_ids()
-        choice = rng.random()
-        if not rooms or choice < 0.2:
-            api.create_room(**self.room_options)
-            return
-        room_id = rng.choice(rooms)
-        room = api.get_room(room_id)
-        peers = [p.id for p in room.peers]
-        if choice < 0.3:
-            api.delete_room(room_id)
-        elif choice < 0.33:
-            server.crash_room(room_id)
-        elif choice < 0.55 or not peers:
-            api.add_peer(room_id, PeerOptionsWebRTC())
-        elif choice < 0.62:
-            api.delete_peer(room_id, rng.choice(peers))
-        elif choice < 0.75:
-            peer_id = rng.choice(peers)
-            if peer_id in self.peers:
-                self.peers.pop(peer_id).close()
-            else:
-                token = api.add_peer(room_id, PeerOptionsWebRTC())
-                self.peers[token.peer.id] = FakePeer(server.address, token.token)
-        elif choice < 0.9:
-            connected = [p for p in peers if p in self.peers]
-            if connected:
-                server.add_track(room_id, rng.choice(connected), rng.choice(["audio", "video"]))
-        else:
-            connected = [p for p in peers if p in self.peers]
-            if connected:
-                server.set_peer_metadata(room_id, rng.choice(connected), {"n": rng.random()})
-
-
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
 def test_bridge_and_consumers_converge_whatever_the_outages(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
-    seed = int(os.environ.get("JELLYFISH_CONVERGENCE_SEED", random.randrange(2**32)))
+    seed = convergence_seed()
     rng = random.Random(seed)
     consumed = Consumed()
     router = Router()
@@ -113,29 +63,16 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
             StreamConsumer(redis_server.url, "app", consumer=f"c{i}", router=router, start="0")
             for i in range(2)
         ]
-        outages = 0
         try:
             with running(anyio_backend, bridge, *consumers):
                 wait_until(lambda: bridge.stats.catch_ups >= 1, what="the bridge's first catch-up")
-                for _ in range(10):
-                    for _ in range(rng.randrange(3, 10)):
-                        operations.one()
-                    caught_up = bridge.stats.catch_ups
-                    fault = rng.choice(["proxy down", "drop websockets", "none"])
-                    if fault == "proxy down":  # Jellyfish unreachable: REST and WebSocket
-                        proxy.down()
-                        for _ in range(rng.randrange(1, 10)):
-                            operations.one()
-                        time.sleep(rng.random() * 0.3)
-                        proxy.up()
-                        outages += 1
-                    elif fault == "drop websockets":
-                        server.drop_server_websockets()
-                        for _ in range(rng.randrange(1, 6)):
-                            operations.one()
-                        outages += 1
-                    if fault != "none" and rng.random() < 0.5:  # else the next one overlaps
-                        wait_until(lambda n=caught_up: bridge.stats.catch_ups > n, what="catch-up")
+                faults = random_outages(
+                    operations,
+                    proxy,
+                    lambda: bridge.stats.catch_ups,
+                    rounds=10,
+                    faults=["proxy down", "drop websockets", "none"],
+                )
                 expected = ServerState.from_rooms(operations.api.get_all_rooms())
                 wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
                 catch_ups = bridge.stats.catch_ups
@@ -146,7 +83,8 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1)), seed
     print(
-        f"seed {seed}: {outages} outages, {catch_ups} catch-ups, {len(stream)} entries "
+        f"seed {seed}: {len(faults) - faults.count('none')} outages, {catch_ups} catch-ups, "
+        f"{len(stream)} entries "
         f"({sum(d.synthetic for d in stream)} synthetic, {consumed.redundant()} changed "
         f"nothing), {consumed.redelivered} delivered twice; converged to "
         f"{len(expected.rooms)} rooms"

@@ -25,8 +25,17 @@ import anyio.abc
 import anyio.lowlevel
 
 from jellyfish._notifications._common import NotifierBase, ThreadSafeCall, running_event_loop
-from jellyfish._notifications._core import DELIVERED, READ_SIZE, STATE_CHANGED, Event, logger
+from jellyfish._notifications._core import (
+    DELIVERED,
+    READ_SIZE,
+    STATE_CHANGED,
+    Event,
+    Item,
+    logger,
+    wrap,
+)
 from jellyfish._notifications._protocol import Subscription
+from jellyfish._routing import Delivery
 from jellyfish.errors import JellyfishError
 
 __all__ = ["Notifier"]
@@ -77,10 +86,16 @@ class Notifier(NotifierBase):
     once; awaiting its result, as 0.4.0 code does, is optional). A cancel of the
     surrounding scope closes the notifier too.
 
+    Catch-up (``catch_up=True``): once a connection is ready, the first and after every
+    reconnect, the notifier reads ``GET /room`` and delivers what changed since the last
+    events it delivered, as synthesized events (``synthetic`` in :meth:`deliveries` and
+    in a router handler's :class:`jellyfish.Delivery`), before any later notification.
+
     The arguments are those of :class:`jellyfish.BlockingNotifier` (see
     ``NotifierBase``): ``server_address``, ``server_api_token``, ``secure``,
     ``subscribe``, ``reconnect``, ``timeouts``, ``ssl_context``, ``queue_events``,
-    ``max_queue``, ``max_size``.
+    ``max_queue``, ``max_size``, ``catch_up``, ``router`` (whose ``async def`` handlers
+    are awaited).
     """
 
     def _init_shell(self) -> None:
@@ -217,17 +232,31 @@ class Notifier(NotifierBase):
 
     async def __anext__(self) -> Event:
         """The next event, in arrival order; ends when the notifier closes."""
+        item = await self._next_item()
+        return item.event if isinstance(item, Delivery) else item
+
+    def deliveries(self) -> AsyncIterator[Delivery]:
+        """Iterate the events in their :class:`jellyfish.Delivery` envelopes.
+
+        The same events as ``async for event in notifier`` (they share the queue), each
+        wrapped: ``delivery.synthetic`` is ``True`` for an event a catch-up synthesized
+        (``source="catch_up"``), ``False`` for one Jellyfish sent (``"websocket"``).
+        """
+        self._start_iterating()
+        return _Deliveries(self)
+
+    async def _next_item(self) -> Item:
         self._start_iterating()
         core = self._core
         if self._iterator_wakeup is not None:
             raise core.concurrent_iteration("Notifier")
         await anyio.lowlevel.checkpoint_if_cancelled()
         while True:
-            event = core.next_for_iteration()
-            if event is not None:
+            item = core.next_for_iteration()
+            if item is not None:
                 if core.paused and core.resume_due:
                     self._wake(self._reader_wakeup)
-                return event
+                return item
             if self._iteration_over():
                 raise StopAsyncIteration
             wakeup = self._iterator_wakeup = anyio.Event()
@@ -369,7 +398,9 @@ class Notifier(NotifierBase):
         core = self._core
         now = anyio.current_time
         while True:
-            if core.paused:
+            if core.catching_up:
+                progress = core.caught_up(await self._read_rooms(), now())
+            elif core.paused:
                 while not core.resume_due:
                     wakeup = self._reader_wakeup = anyio.Event()
                     await wakeup.wait()
@@ -392,6 +423,24 @@ class Notifier(NotifierBase):
             if progress & STATE_CHANGED:
                 self._notify_state()
             await self._flush()
+
+    async def _read_rooms(self) -> list[Any]:
+        """``GET /room`` for a catch-up, tried again as the core says (reading waits)."""
+        from jellyfish.api import AsyncRoomApi  # catch_up=True only: it loads httpx
+
+        core = self._core
+        while True:
+            room_api = AsyncRoomApi(
+                server_api_token=self._settings.server_api_token, **self._room_api_options()
+            )
+            try:
+                return await room_api.get_all_rooms()
+            except JellyfishError as error:
+                delay = core.catch_up_failed(error)
+            finally:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(core.close_grace):
+                    await room_api.aclose()
+            await anyio.sleep(delay)
 
     async def _flush(self) -> None:
         data = self._core.data_to_send()
@@ -436,8 +485,8 @@ class Notifier(NotifierBase):
         core = self._core
         handlers_for, isawaitable = core.handlers_for, inspect.isawaitable
         while True:
-            event = core.next_for_handlers()
-            if event is None:
+            item = core.next_for_handlers()
+            if item is None:
                 if not self._receiving or self._closing:
                     return
                 wakeup = self._handlers_wakeup = anyio.Event()
@@ -446,14 +495,30 @@ class Notifier(NotifierBase):
                 finally:
                     self._handlers_wakeup = None
                 continue
-            for handler in handlers_for(event):
+            event = item.event if isinstance(item, Delivery) else item
+            for handler in handlers_for(item):
                 try:
                     result = handler(event)
                     if result is not None and isawaitable(result):
                         await result
                 except Exception:
                     core.handler_failed(handler)
-            if core.handled(event):
+            if core.handled(item):
                 self._wake(self._iterator_wakeup)
             if core.paused and core.resume_due:
                 self._wake(self._reader_wakeup)
+
+
+class _Deliveries:
+    """What :meth:`Notifier.deliveries` returns: the notifier's queue, items wrapped."""
+
+    __slots__ = ("_notifier",)
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    def __aiter__(self) -> _Deliveries:
+        return self
+
+    async def __anext__(self) -> Delivery:
+        return wrap(await self._notifier._next_item())

@@ -28,8 +28,9 @@ from types import TracebackType
 import websocket
 
 from jellyfish._notifications._common import NotifierBase, logger, running_event_loop
-from jellyfish._notifications._core import DELIVERED, READ_SIZE, Event
+from jellyfish._notifications._core import DELIVERED, READ_SIZE, Event, Item, wrap
 from jellyfish._notifications._protocol import Subscription
+from jellyfish._routing import Delivery
 from jellyfish.errors import JellyfishError
 
 __all__ = ["BlockingNotifier"]
@@ -90,6 +91,13 @@ class BlockingNotifier(NotifierBase):
         max_queue: events that may wait for the iterator (default 1024), or a
             ``(high, low)`` pair of water marks.
         max_size: the largest WebSocket message accepted, in bytes (default 1 MiB).
+        catch_up: after each connection gets ready, read ``GET /room`` and deliver what
+            changed since the events delivered so far, synthesized (see
+            :meth:`deliveries`), before any later notification. Off by default.
+        router: a :class:`jellyfish.Router` whose matching handlers run for each event,
+            after the ``on_*`` handlers; plain functions only (``connect()`` and
+            ``start()`` refuse a router with an ``async def`` handler: use
+            :class:`jellyfish.Notifier`).
     """
 
     def _init_shell(self) -> None:
@@ -115,6 +123,7 @@ class BlockingNotifier(NotifierBase):
         before it started makes it return at once.
         """
         self._warn_inside_event_loop()
+        self._refuse_async_routes()
         self._run()
 
     def start(self) -> BlockingNotifier:
@@ -124,6 +133,7 @@ class BlockingNotifier(NotifierBase):
         (it joins the thread).
         """
         self._warn_inside_event_loop()
+        self._refuse_async_routes()
         with self._condition:
             if self._thread is not None and self._thread.is_alive():
                 raise RuntimeError("this BlockingNotifier is already started")
@@ -208,8 +218,9 @@ class BlockingNotifier(NotifierBase):
         thread.join(grace)
         if thread.is_alive():
             logger.warning(
-                "close(): a handler is still running after %.1f s; the notifier thread "
-                "exits once it returns",
+                "close(): %s is still running after %.1f s; the notifier thread exits once "
+                "it returns",
+                "the catch-up's GET /room" if self._core.catching_up else "a handler",
                 grace,
             )
         else:
@@ -246,17 +257,31 @@ class BlockingNotifier(NotifierBase):
 
     def __next__(self) -> Event:
         """The next event, in arrival order; ends when the notifier closes."""
+        item = self._next_item()
+        return item.event if isinstance(item, Delivery) else item
+
+    def deliveries(self) -> Iterator[Delivery]:
+        """Iterate the events in their :class:`jellyfish.Delivery` envelopes.
+
+        The same events as ``for event in notifier`` (they share the queue), each
+        wrapped: ``delivery.synthetic`` is ``True`` for an event a catch-up synthesized
+        (``source="catch_up"``), ``False`` for one Jellyfish sent (``"websocket"``).
+        """
+        self._start_iterating()
+        return _Deliveries(self)
+
+    def _next_item(self) -> Item:
         self._start_iterating()
         core = self._core
         with self._condition:
             if self._iterator_waiting:
                 raise core.concurrent_iteration("BlockingNotifier")
             while True:
-                event = core.next_for_iteration()
-                if event is not None:
+                item = core.next_for_iteration()
+                if item is not None:
                     if core.paused and core.resume_due:
                         self._condition.notify_all()
-                    return event
+                    return item
                 if self._iteration_over():
                     raise StopIteration
                 self._iterator_waiting = True
@@ -279,6 +304,15 @@ class BlockingNotifier(NotifierBase):
             RuntimeWarning,
             stacklevel=3,
         )
+
+    def _refuse_async_routes(self) -> None:
+        router = self._core.router
+        handlers = router.async_handlers() if router is not None else []
+        if handlers:
+            raise TypeError(
+                f"the router's handler {handlers[0]!r} is async: a BlockingNotifier runs "
+                "plain functions; use jellyfish.Notifier for async handlers"
+            )
 
     def _run_in_background(self) -> None:
         with contextlib.suppress(JellyfishError):  # recorded: wait_ready/iterators raise it
@@ -446,7 +480,9 @@ class BlockingNotifier(NotifierBase):
         condition = self._condition
         monotonic = time.monotonic
         while True:
-            if core.paused:
+            if core.catching_up:
+                progress = self._catch_up()
+            elif core.paused:
                 progress = self._wait_for_room()
             else:
                 data = self._read(sock)
@@ -482,6 +518,34 @@ class BlockingNotifier(NotifierBase):
                 raise _Closing
             raise core.end_of_stream()
         return data
+
+    def _catch_up(self) -> int:
+        """``GET /room`` for a catch-up, tried again as the core says (reading waits).
+
+        A :meth:`close` meanwhile waits for the call (at most ``timeouts.catch_up``; a
+        thread cannot be interrupted) within the close grace, as for a handler.
+        """
+        from jellyfish.api import RoomApi  # catch_up=True only: it loads httpx
+
+        core = self._core
+        while True:
+            try:
+                with RoomApi(
+                    server_api_token=self._settings.server_api_token, **self._room_api_options()
+                ) as room_api:
+                    rooms = room_api.get_all_rooms()
+            except JellyfishError as error:
+                if self._closing:
+                    raise _Closing from None
+                with self._condition:
+                    delay = core.catch_up_failed(error)
+                if self._stop.wait(delay):
+                    raise _Closing from None
+                continue
+            with self._condition:
+                if self._closing:
+                    raise _Closing
+                return core.caught_up(rooms, time.monotonic())
 
     def _wait_for_room(self) -> int:
         core = self._core
@@ -528,10 +592,11 @@ class BlockingNotifier(NotifierBase):
         core = self._core
         handlers_for = core.handlers_for
         while not self._closing:
-            event = core.next_for_handlers()
-            if event is None:
+            item = core.next_for_handlers()
+            if item is None:
                 return
-            for handler in handlers_for(event):
+            event = item.event if isinstance(item, Delivery) else item
+            for handler in handlers_for(item):
                 try:
                     result = handler(event)
                 except Exception:
@@ -539,6 +604,21 @@ class BlockingNotifier(NotifierBase):
                 else:
                     if result is not None:
                         core.handler_returned(handler, result)
-            if core.handled(event):
+            if core.handled(item):
                 with self._condition:
                     self._condition.notify_all()
+
+
+class _Deliveries:
+    """What :meth:`BlockingNotifier.deliveries` returns: the queue, items wrapped."""
+
+    __slots__ = ("_notifier",)
+
+    def __init__(self, notifier: BlockingNotifier) -> None:
+        self._notifier = notifier
+
+    def __iter__(self) -> _Deliveries:
+        return self
+
+    def __next__(self) -> Delivery:
+        return wrap(self._notifier._next_item())

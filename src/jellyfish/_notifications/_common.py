@@ -27,6 +27,8 @@ from jellyfish.errors import JellyfishError, NotifierClosedError, NotifierTimeou
 if TYPE_CHECKING:  # ssl costs ~10 ms at import; only TLS connections need it
     import ssl
 
+    from jellyfish._routing import Router
+
 __all__ = [
     "NotifierBase",
     "Reconnected",
@@ -119,6 +121,13 @@ class NotifierBase:
         max_size: the largest WebSocket message accepted, in bytes (default 1 MiB); a
             frame announcing more is refused from its header and drops the connection
             (a reconnect follows, by policy).
+        catch_up: after each connection gets ready (the first one and every reconnect),
+            read ``GET /room`` and deliver the events that take the consumers from what
+            they were delivered so far to it, synthesized (``Delivery.synthetic``), before
+            any later notification. Each run starts from nothing, so its first catch-up
+            delivers every room. Off by default.
+        router: a :class:`jellyfish.Router` whose matching handlers run for each event,
+            after the ``on_*`` handlers.
     """
 
     def __init__(
@@ -134,6 +143,8 @@ class NotifierBase:
         queue_events: bool | None = None,
         max_queue: int | tuple[int, int] = DEFAULT_MAX_QUEUE,
         max_size: int = DEFAULT_MAX_SIZE,
+        catch_up: bool = False,
+        router: Router | None = None,
     ) -> None:
         # first: from here on only a Secret (whose repr hides it) holds the token, so a crash
         # report with the locals of a failing constructor cannot show it
@@ -152,6 +163,7 @@ class NotifierBase:
         self._url = server_websocket_url(self._address, self._secure)
         self._host, self._port, host_header = split_address(self._address, self._secure)
         self._ssl_context = ssl_context
+        self._settings = settings
         self._timeouts = timeouts if timeouts is not None else Timeouts()
         self._core = NotifierCore(
             NotifierProtocol(settings.server_api_token),
@@ -162,6 +174,8 @@ class NotifierBase:
             max_queue=max_queue,
             max_size=max_size,
             queue_events=queue_events,
+            catch_up=catch_up,
+            router=router,
         )
         if subscribe is not None:
             self._core.explicit_subscriptions = parse_subscriptions(subscribe)
@@ -170,6 +184,28 @@ class NotifierBase:
 
     def _init_shell(self) -> None:
         """The shell's own I/O state."""
+
+    def _room_api_options(self) -> dict[str, Any]:
+        """How a catch-up's REST client reaches the server: the notifier's own settings.
+
+        The address, scheme and TLS context of the WebSocket (its CAs: the system's unless
+        ``ssl_context`` says otherwise), one try within ``timeouts.catch_up``, no cluster
+        routing (``GET /room`` of the node this notifier follows). The token is added
+        where the client is built.
+        """
+        import ssl
+
+        settings = self._settings
+        return {
+            "server_address": settings.server_address,
+            "secure": settings.secure,
+            # plain http needs no certificates: loading them would cost ~20 ms per catch-up
+            "verify": (self._ssl_context or ssl.create_default_context())
+            if settings.secure
+            else False,
+            "timeout": self._timeouts.catch_up,
+            "cluster_routing": False,
+        }
 
     def __repr__(self) -> str:
         return (

@@ -14,9 +14,14 @@ says. The core owns:
   the send deadline and the close grace, with ``now`` passed in;
 * the verdict on every frame, close code and fault, and the error messages, written once;
 * the reconnect decision: one "retryable?" verdict, the attempt count, the backoff delays;
-* handler dispatch (which handlers, what a failing or misplaced handler does);
+* handler dispatch (which handlers, the :class:`~jellyfish.Router`'s included, what a
+  failing or misplaced handler does);
 * flow control: which events are queued, for whom, and when reading pauses (high-water
-  mark) and resumes (low-water mark), as websockets' ``max_queue`` does.
+  mark) and resumes (low-water mark), as websockets' ``max_queue`` does;
+* catch-up (``catch_up=True``): the :class:`~jellyfish.ServerState` its consumers hold
+  (every event it queues is applied to it), when a connection must catch up, what a
+  ``GET /room`` snapshot turns into (synthesized events, wrapped in a
+  :class:`~jellyfish.Delivery`), which failures of that call are retried.
 
 A shell's connection, in the core's terms::
 
@@ -26,6 +31,10 @@ A shell's connection, in the core's terms::
         progress = core.receive(data, now)      # or core.resume() after a pause
         send(core.data_to_send())               # auth, subscribe, pongs, pings
         wake consumers per ``progress`` (DELIVERED, STATE_CHANGED)
+        while core.catching_up:                 # catch_up=True, once ready: reading stops
+            try: rooms = GET /room              # within core.timeouts.catch_up
+            except JellyfishError as error: sleep(core.catch_up_failed(error))
+            else: progress = core.caught_up(rooms, now)
     ...on any error: delay = core.connection_failed(error); sleep(delay)
 """
 
@@ -34,8 +43,8 @@ from __future__ import annotations
 import inspect
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final, TypeAlias
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import (
@@ -64,6 +73,7 @@ from jellyfish._notifications._protocol import (
     ConnectionState as ProtocolState,
 )
 from jellyfish._notifications._reports import NotifierStats, Reconnected
+from jellyfish._routing import Delivery, Router
 from jellyfish.errors import (
     ConnectionFailedError,
     InvalidTokenError,
@@ -71,9 +81,15 @@ from jellyfish.errors import (
     NotifierClosedError,
     NotifierTimeoutError,
     ProtocolError,
+    ServerError,
+    ServiceUnavailableError,
     TLSError,
+    TransportError,
 )
 from jellyfish.events._protos.jellyfish.server_notifications_pb2 import ServerMessage
+
+if TYPE_CHECKING:  # loaded with catch_up=True only
+    from jellyfish._catch_up import ServerState
 
 __all__ = [
     "DEFAULT_MAX_QUEUE",
@@ -82,6 +98,7 @@ __all__ = [
     "STATE_CHANGED",
     "Event",
     "Handler",
+    "Item",
     "NotifierCore",
     "NotifierStats",
     "Reconnected",
@@ -97,6 +114,8 @@ DEFAULT_MAX_SIZE: Final = 1 << 20
 PING_PAYLOAD: Final = b"jf"
 PAUSE_LOG_INTERVAL: Final = 10.0
 """Seconds between two "paused reading" warnings."""
+CATCH_UP_ATTEMPTS: Final = 3
+"""Tries of a catch-up's ``GET /room`` on one connection (transport errors and 5xx)."""
 READ_SIZE: Final = 65536
 """How many bytes a shell asks its socket for at once."""
 MAX_UPGRADE_ANSWER: Final = 16384
@@ -116,6 +135,9 @@ Event: TypeAlias = Notification | Reconnected
 """Everything a notifier delivers: notifications, metrics reports and :class:`Reconnected`."""
 Handler: TypeAlias = Callable[[Any], object]
 """A registered handler: called with one event; may return an awaitable (anyio notifier)."""
+Item: TypeAlias = Event | Delivery
+"""What the queues hold: an event as received, or the :class:`Delivery` of a synthesized one."""
+_RETRIED_BY_CATCH_UP: Final = (TransportError, ServerError, ServiceUnavailableError)
 
 
 def _frame_header(window: bytes, at: int) -> tuple[int, int, int] | None:
@@ -168,6 +190,8 @@ class NotifierCore:
         max_queue: int | tuple[int, int],
         max_size: int,
         queue_events: bool | None,
+        catch_up: bool = False,
+        router: Router | None = None,
     ) -> None:
         self.high_water, self.low_water = _water_marks(max_queue)
         if max_size < 1:
@@ -179,6 +203,10 @@ class NotifierCore:
         self.timeouts = timeouts
         self.max_size = max_size
         self.queue_events = queue_events
+        self.catch_up = catch_up
+        self.router = router
+        if router is None and not catch_up:
+            self.handlers_for = self._handlers_of_kind  # type: ignore[method-assign]
         self.notification_handlers: list[Handler] = []
         self.metrics_handlers: list[Handler] = []
         self.reconnected_handlers: list[Handler] = []
@@ -186,9 +214,13 @@ class NotifierCore:
         self.iterating = False
         self.paused = False
         """Reading is paused: the high-water mark was reached (see :attr:`resume_due`)."""
+        self.state: ServerState | None = None
+        """catch_up=True: what the consumers hold once they took every queued event."""
+        self.catching_up = False
+        """The connection is ready and must catch up (``GET /room``) before reading on."""
         # events for handlers, then (if iterated) for iterators; both count to max_queue
-        self._pending: deque[Event] = deque()
-        self._iteration: deque[Event] = deque()
+        self._pending: deque[Item] = deque()
+        self._iteration: deque[Item] = deque()
         self._close_code = 1000
         self._deadline = _INFINITY
         self._handshake: H11Handshake | None = None
@@ -217,6 +249,10 @@ class NotifierCore:
         self._reconnects = 0
         self._dropped = 0
         self._received = 0
+        self._catch_ups = 0
+        self._synthesized = 0
+        self._catch_up_failures = 0
+        self._catch_up_delays: Iterator[float] = iter(())
 
     # -- subscriptions ------------------------------------------------------------------
 
@@ -225,16 +261,25 @@ class NotifierCore:
         if self.explicit_subscriptions is not None:
             return self.protocol.wanted | self.explicit_subscriptions
         kinds = set(self.protocol.wanted)
-        if self.notification_handlers:
+        router = self.router
+        if self.notification_handlers or router:
             kinds.add(Subscription.SERVER_NOTIFICATIONS)
-        if self.metrics_handlers:
+        if self.metrics_handlers or (router and router.registered_for(_METRICS_REPORT)):
             kinds.add(Subscription.METRICS)
         if not kinds:
             kinds.add(Subscription.SERVER_NOTIFICATIONS)
         return frozenset(kinds)
 
     def start(self) -> None:
-        """A run (``connect()``) begins: fix the subscriptions, reset the retry budget."""
+        """A run (``connect()``) begins: fix the subscriptions, reset the retry budget.
+
+        With ``catch_up``, the run's consumers start from nothing: its first catch-up
+        delivers every room ``GET /room`` shows.
+        """
+        if self.catch_up:
+            from jellyfish._catch_up import ServerState
+
+            self.state = ServerState()
         for kind in self.subscriptions():
             self.protocol.subscribe(kind)
         self._attempts = 0
@@ -280,6 +325,7 @@ class NotifierCore:
         """A connection attempt begins; returns its connect deadline (TCP + TLS + upgrade)."""
         self._ws = None
         self._handshake = None
+        self.catching_up = False
         self._answer.clear()
         self._fragments.clear()
         self._outgoing.clear()
@@ -359,8 +405,8 @@ class NotifierCore:
 
     @property
     def ready(self) -> bool:
-        """Open, authenticated and every subscription acknowledged on this connection."""
-        return self._ws is not None and self.protocol.ready
+        """Open, authenticated, every subscription acknowledged and (catch_up) caught up."""
+        return self._ws is not None and self.protocol.ready and not self.catching_up
 
     # -- one connection: frames ---------------------------------------------------------------
 
@@ -424,6 +470,8 @@ class NotifierCore:
                         notification = self._message(payload)
                         if notification is None:
                             progress |= self._handshake_progress(now)
+                            if self.catching_up:  # the rest waits for caught_up()
+                                return progress
                             room = self.high_water - self.queued
                             if room <= 0:
                                 self._pause(now)
@@ -530,17 +578,97 @@ class NotifierCore:
         """The one place where a connection becomes ready (authenticated and subscribed).
 
         Whatever this queues reaches consumers before any live event of the new
-        connection (the next frames are processed after it returns): today the
-        :class:`Reconnected` of a reconnect.
+        connection (the next frames are processed after it returns): the
+        :class:`Reconnected` of a reconnect, then, with ``catch_up``, the events of the
+        catch-up (:attr:`catching_up`: the shell reads ``GET /room`` and calls
+        :meth:`caught_up`, which processes the frames that came after this point).
         """
+        progress = 0
+        if self._last_error is not None:
+            self._reconnects += 1
+            reconnected = Reconnected(self.protocol.connections, self._last_error)
+            if self.accept(reconnected):
+                progress = DELIVERED
+        if self.state is None:
+            self._established()
+        else:
+            self.catching_up = True
+            self._catch_up_failures = 0
+            self._catch_up_delays = self.reconnect.backoff()
+        return progress
+
+    def _established(self) -> None:
+        """The connection is ready (and caught up): the retry budget starts over."""
         self._ever_ready = True
         self._attempts = 0
         self._delays = self.reconnect.backoff()
-        if self._last_error is None:
-            return 0
-        self._reconnects += 1
-        reconnected = Reconnected(self.protocol.connections, self._last_error)
-        return DELIVERED if self.accept(reconnected) else 0
+
+    # -- catch-up -----------------------------------------------------------------------------
+
+    def caught_up(self, rooms: Iterable[Any], now: float) -> int:
+        """The shell read ``GET /room`` (:attr:`catching_up`); returns progress flags.
+
+        Queues the events that take the consumers from what they hold (:attr:`state`)
+        to ``rooms`` (``get_all_rooms()``'s result), each in a :class:`Delivery` with
+        ``synthetic=True``, then processes the frames that came after the connection got
+        ready. The catch-up's events are queued together, even past ``max_queue``;
+        reading pauses after them until the consumers made room.
+        """
+        from jellyfish._catch_up import ServerState
+
+        state = self.state
+        if state is None or not self.catching_up:
+            raise RuntimeError("caught_up() without a catch-up in progress")
+        deliveries = state.catch_up(ServerState.from_rooms(rooms))
+        progress = STATE_CHANGED
+        accept = self.accept
+        for delivery in deliveries:
+            if accept(delivery):
+                progress |= DELIVERED
+        self.catching_up = False
+        self._catch_ups += 1
+        self._synthesized += len(deliveries)
+        self._established()
+        logger.log(
+            logging.INFO if deliveries else logging.DEBUG,
+            "notifier caught up with GET /room: %d events synthesized",
+            len(deliveries),
+        )
+        ws = self._ws
+        if ws is None:
+            return progress
+        if self.queued >= self.high_water:
+            self._pause(now)
+            return progress
+        return progress | self._process(ws, now)
+
+    def catch_up_failed(self, error: JellyfishError) -> float:
+        """The catch-up's ``GET /room`` failed: the delay before trying again, or raise.
+
+        Transport errors and 5xx answers are tried again, ``CATCH_UP_ATTEMPTS`` times in
+        all, with the reconnect policy's backoff. Then ``error`` ends the connection and
+        the reconnect policy takes over (the next connection catches up again; the last
+        error is raised once the policy gives up). Any other error (e.g. an HTTP 401) is
+        final: it is raised by ``connect()``, iteration and ``wait_ready()``.
+
+        Raises:
+            JellyfishError: ``error``, to end the connection.
+        """
+        self._catch_up_failures += 1
+        if not isinstance(error, _RETRIED_BY_CATCH_UP):
+            logger.error("catch-up failed: GET /room: %s (not retried)", error)
+            self._final_error = error
+            raise error
+        if self._catch_up_failures >= CATCH_UP_ATTEMPTS:
+            logger.warning(
+                "catch-up failed %d times (GET /room: %s): dropping the connection",
+                self._catch_up_failures,
+                error,
+            )
+            raise error
+        delay = next(self._catch_up_delays)
+        logger.warning("catch-up: GET /room failed (%s); trying again in %.2fs", error, delay)
+        return delay
 
     def _closed(self, ws: Connection, event: CloseConnection) -> JellyfishError:
         """A close event: wsproto found a violation (still open), or the server closed."""
@@ -700,14 +828,47 @@ class NotifierCore:
 
     # -- handlers ---------------------------------------------------------------------------------
 
-    def handlers_for(self, event: Event) -> list[Handler]:
-        """The handlers of ``event``, in the order they run (the one dispatch lookup)."""
-        kind = type(event)
+    def handlers_for(self, item: Item) -> list[Handler]:
+        """The handlers of a queued item, in the order they run (the one dispatch lookup).
+
+        Each is called with the bare event (``item.event`` of a :class:`Delivery`): first
+        the ``on_*`` handlers of its kind, then the router's that match it (bound to the
+        :class:`Delivery` if they take it).
+        """
+        if isinstance(item, Delivery):
+            event, delivery = item.event, item
+        else:
+            event, delivery = item, None
+        handlers = self._handlers_of_kind(event)
+        router = self.router
+        if router is None:
+            return handlers
+        routed = router.handlers_for(event, delivery)
+        return handlers + routed if routed else handlers
+
+    def _handlers_of_kind(self, item: Item) -> list[Handler]:
+        """The ``on_*`` handlers of an event's kind.
+
+        Without a router and a catch-up (0.4.0's notifier) every item is a bare event that
+        no route can match: then this is :meth:`handlers_for` (see ``__init__``), the hot
+        path of every event (``accept`` and the dispatchers call it).
+        """
+        kind = type(item)
         if kind is _METRICS_REPORT:
             return self.metrics_handlers
         if kind is Reconnected:
             return self.reconnected_handlers
         return self.notification_handlers
+
+    @property
+    def has_handlers(self) -> bool:
+        """Some handler is registered (``on_*``, or a router with a route)."""
+        return bool(
+            self.notification_handlers
+            or self.metrics_handlers
+            or self.reconnected_handlers
+            or self.router
+        )
 
     def handler_failed(self, handler: Handler) -> None:
         """Inside ``except``: a handler (or what it returned, awaited) raised.
@@ -730,52 +891,44 @@ class NotifierCore:
 
     # -- queues and flow control ------------------------------------------------------------------
 
-    def wants_iteration(self, event: Event) -> bool:
-        """Whether ``event`` goes to the iteration queue.
+    def accept(self, item: Item) -> bool:
+        """Queue an event (or a synthesized one's :class:`Delivery`) where it has consumers.
 
-        ``queue_events=None``: a notifier without handlers queues everything; one with
-        handlers queues the kinds that have none only once it is being iterated, so a
-        kind nobody consumes is never queued.
+        Returns whether it was queued. ``queue_events=None``: a notifier without handlers
+        queues everything; one with handlers queues what has none only once it is being
+        iterated, so a kind nobody consumes is never queued. With ``catch_up``, what is
+        queued is applied to :attr:`state`.
         """
-        queue_events = self.queue_events
-        if queue_events is not None:
-            return queue_events
-        if self.handlers_for(event):
-            return False
-        return self.iterating or not (
-            self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
-        )
+        if self.handlers_for(item):
+            self._pending.append(item)
+        else:
+            queue_events = self.queue_events
+            if queue_events is None:
+                queue_events = self.iterating or not self.has_handlers
+            if not queue_events:
+                return False
+            self._iteration.append(item)
+        state = self.state
+        if state is not None:
+            state.apply(item.event if isinstance(item, Delivery) else item)
+        return True
 
-    def accept(self, event: Event) -> bool:
-        """Queue ``event`` where it has consumers; returns whether it was queued."""
-        if self.handlers_for(event):
-            self._pending.append(event)
-            return True
-        queue_events = self.queue_events
-        if queue_events is None:
-            queue_events = self.iterating or not (
-                self.notification_handlers or self.metrics_handlers or self.reconnected_handlers
-            )
-        if queue_events:
-            self._iteration.append(event)
-        return queue_events
-
-    def next_for_handlers(self) -> Event | None:
-        """The oldest event waiting for its handlers (then call :meth:`handled`)."""
+    def next_for_handlers(self) -> Item | None:
+        """The oldest item waiting for its handlers (then call :meth:`handled`)."""
         return self._pending.popleft() if self._pending else None
 
-    def handled(self, event: Event) -> bool:
-        """Handlers are done with ``event``: queue it for iteration if wanted (returns that).
+    def handled(self, item: Item) -> bool:
+        """Handlers are done with ``item``: queue it for iteration if wanted (returns that).
 
         An event with handlers reaches iterators only with ``queue_events=True``.
         """
         if self.queue_events:
-            self._iteration.append(event)
+            self._iteration.append(item)
             return True
         return False
 
-    def next_for_iteration(self) -> Event | None:
-        """The oldest event waiting for the iterator."""
+    def next_for_iteration(self) -> Item | None:
+        """The oldest item waiting for the iterator (``deliveries()`` yields it wrapped)."""
         return self._iteration.popleft() if self._iteration else None
 
     @property
@@ -820,9 +973,14 @@ class NotifierCore:
                 "this notifier was created with queue_events=False: it cannot be iterated"
             )
         if self.queue_events is None:
+            router = self.router
             kinds = {
-                Subscription.SERVER_NOTIFICATIONS: self.notification_handlers,
-                Subscription.METRICS: self.metrics_handlers,
+                Subscription.SERVER_NOTIFICATIONS: bool(
+                    self.notification_handlers or (router and router.takes_every(object))
+                ),
+                Subscription.METRICS: bool(
+                    self.metrics_handlers or (router and router.takes_every(_METRICS_REPORT))
+                ),
             }
             if all(kinds[kind] for kind in subscriptions):
                 raise RuntimeError(
@@ -862,4 +1020,11 @@ class NotifierCore:
             reconnects=self._reconnects,
             dropped=self._dropped,
             received=self._received,
+            catch_ups=self._catch_ups,
+            synthesized=self._synthesized,
         )
+
+
+def wrap(item: Item) -> Delivery:
+    """The :class:`Delivery` of a queued item (what ``deliveries()`` yields)."""
+    return item if isinstance(item, Delivery) else Delivery(item)

@@ -113,6 +113,7 @@ class Timeouts:
             still take, and the close frame to be sent. Then the anyio notifier cancels
             the handler; the blocking one stops waiting for it (a thread cannot be
             cancelled: it finishes the handler, then exits).
+        catch_up: one try of a catch-up's ``GET /room`` (``catch_up=True``).
     """
 
     connect: float = 10.0
@@ -122,6 +123,7 @@ class Timeouts:
     ping_timeout: float = 20.0
     send: float = 10.0
     close: float = 2.0
+    catch_up: float = 10.0
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -19,8 +19,9 @@ class Reconnected:
     """The notifier lost its connection and is ready again (authenticated, subscribed).
 
     Notifications emitted while it was disconnected are lost (the server does not
-    replay them): resynchronise with ``RoomApi.get_all_rooms()`` when you see this.
-    It reaches ``@notifier.on_reconnected`` handlers and, in stream order, iterators.
+    replay them): resynchronise with ``RoomApi.get_all_rooms()`` when you see this, or
+    create the notifier with ``catch_up=True``, which delivers the difference right after
+    it. It reaches ``@notifier.on_reconnected`` handlers and, in stream order, iterators.
 
     Attributes:
         connection: the number of the new connection (2 after the first reconnect).
@@ -57,6 +58,8 @@ class NotifierStats:
         dropped: events discarded because the notifier was closed before they were
             consumed.
         received: notifications received (handshake messages not counted).
+        catch_ups: catch-ups done (``catch_up=True``: one per connection).
+        synthesized: events the catch-ups synthesized.
     """
 
     queued: int
@@ -64,3 +67,5 @@ class NotifierStats:
     reconnects: int
     dropped: int
     received: int
+    catch_ups: int = 0
+    synthesized: int = 0
