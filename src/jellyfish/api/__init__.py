@@ -18,21 +18,20 @@ if TYPE_CHECKING:
         DEFAULT,
         DEFAULT_TIMEOUT_SECONDS,
         USER_AGENT,
-        CallTimeout,
         ClusterRouting,
-        Timeout,
-        VerifyTypes,
     )
     from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
+    from jellyfish.api._http_types import CallTimeout, Timeout, VerifyTypes
     from jellyfish.api._recording_api import RecordingApi
     from jellyfish.api._room_api import RoomApi
 
 # Each name loads its own module on first use: the blocking API never loads the async one
-# (nor anyio through it), and the other way round.
+# (nor anyio through it), and the other way round. The timeout and TLS aliases name httpx's
+# and ssl's types, so they live apart from the API classes (which load httpx on first call).
 _LAZY_NAMES = {
     "AsyncRecordingApi": "jellyfish.api._async_recording_api",
     "AsyncRoomApi": "jellyfish.api._async_room_api",
-    "CallTimeout": "jellyfish.api._base_api",
+    "CallTimeout": "jellyfish.api._http_types",
     "ClusterRouting": "jellyfish.api._base_api",
     "Component": "jellyfish.api._calls",
     "ComponentOptions": "jellyfish.api._calls",
@@ -41,9 +40,9 @@ _LAZY_NAMES = {
     "PeerDetails": "jellyfish.api._calls",
     "RecordingApi": "jellyfish.api._recording_api",
     "RoomApi": "jellyfish.api._room_api",
-    "Timeout": "jellyfish.api._base_api",
+    "Timeout": "jellyfish.api._http_types",
     "USER_AGENT": "jellyfish.api._base_api",
-    "VerifyTypes": "jellyfish.api._base_api",
+    "VerifyTypes": "jellyfish.api._http_types",
 }
 
 __all__ = [
