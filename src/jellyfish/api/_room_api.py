@@ -21,8 +21,8 @@ if TYPE_CHECKING:
         Room,
         RoomConfigVideoCodec,
     )
-    from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
     from jellyfish.api._http_types import CallTimeout
+    from jellyfish.api._model_types import Component, ComponentOptions, PeerDetails
 
 
 class RoomApi(SyncClient, RoutingMethods):
