@@ -23,7 +23,10 @@ CallTimeout = Timeout | _Default
 
 
 class DeadlineExceeded(httpx.TimeoutException):
-    """A call ran out of its total time (raised by the async client's deadline)."""
+    """A call ran out of its total time (raised by ``run_within`` of ``_async_io``/``_sync_io``).
+
+    An httpx timeout, so that the clients turn it into a ``RequestTimeoutError`` as any other.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
