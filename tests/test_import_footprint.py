@@ -10,13 +10,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rest._stubs import json_reply, stub_server  # tests/ is on sys.path
 
 WEBSOCKET_LIBRARIES = ("websocket", "wsproto")
 ASYNC_LIBRARIES = ("anyio", "trio", "sniffio")
 HTTP_LIBRARIES = ("httpx", "httpcore")
+ROOM = {
+    "id": "room-1",
+    "config": {"roomId": "room-1", "maxPeers": None, "videoCodec": None, "webhookUrl": None},
+    "peers": [],
+    "components": [],
+}
 
 
 def loaded_by(code: str) -> set[str]:
@@ -34,6 +42,13 @@ def _under(loaded: set[str], prefix: str) -> list[str]:
     return sorted(m for m in loaded if m == prefix or m.startswith(prefix + "."))
 
 
+@pytest.fixture
+def rest_server() -> Iterator[str]:
+    """``host:port`` of a stub answering every request with one room (GET /room/room-1)."""
+    with stub_server(lambda *_: json_reply(200, {"data": ROOM})) as server:
+        yield server.address
+
+
 def test_room_api_loads_no_websocket_protobuf_notifier_or_async_api() -> None:
     loaded = loaded_by("from jellyfish import RoomApi")
     assert _present(loaded, WEBSOCKET_LIBRARIES) == []
@@ -42,37 +57,77 @@ def test_room_api_loads_no_websocket_protobuf_notifier_or_async_api() -> None:
     assert _under(loaded, "jellyfish.events") == []
     assert [m for m in loaded if m.startswith("jellyfish.api._async")] == []
     assert "jellyfish.api._async_io" not in loaded
-    # the generated models load one by one, as the REST modules use them
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from jellyfish import RoomApi",
+        "from jellyfish import RoomApi, RecordingApi\nRoomApi('localhost:1', 'token', timeout=3)",
+        "from jellyfish import AsyncRoomApi, AsyncRecordingApi\nAsyncRoomApi('localhost:1')",
+    ],
+)
+def test_the_rest_api_loads_no_http_library_or_models_before_a_call(code: str) -> None:
+    """httpx, httpcore (which imports trio and anyio) and the models load with the first call.
+
+    As httpx itself imports httpcore only when it builds a transport.
+    """
+    loaded = loaded_by(code)
+    assert _present(loaded, (*HTTP_LIBRARIES, "h11", "trio", "ssl", "attrs", "attr")) == []
+    assert _under(loaded, "jellyfish._openapi_client.models") == [
+        "jellyfish._openapi_client.models"
+    ]
+    assert "jellyfish.api._sync_transport" not in loaded
+    if "Async" not in code:
+        assert _present(loaded, ASYNC_LIBRARIES) == []
+
+
+def test_the_first_call_loads_the_http_stack_and_only_the_models_it_uses(
+    rest_server: str,
+) -> None:
+    loaded = loaded_by(
+        "from jellyfish import RoomApi\n"
+        f"assert RoomApi({rest_server!r}).get_room('room-1').id == 'room-1'\n"
+    )
+    assert _present(loaded, ("httpx", "httpcore", "h11")) == ["h11", "httpcore", "httpx"]
+    assert "jellyfish.api._sync_transport" in loaded
     models = _under(loaded, "jellyfish._openapi_client.models")
     assert "jellyfish._openapi_client.models.room" in models
-    assert "jellyfish._openapi_client.models.rooms_listing_response" not in models
+    assert "jellyfish._openapi_client.models.peer_details_response_data" not in models
+    assert "jellyfish._openapi_client.models.component_options_hls" not in models
+    assert "jellyfish.api._model_types" not in loaded  # get_room needs no component class
+    assert _present(loaded, WEBSOCKET_LIBRARIES) == []
+    assert _under(loaded, "google.protobuf") == []
 
 
 def test_httpcore_imports_anyio_and_trio_by_itself() -> None:
-    """Why ``from jellyfish import RoomApi`` may list anyio: httpcore loads it, not us.
+    """Why a blocking ``RoomApi``'s first call loads anyio (and trio): httpcore does, not us.
 
     httpcore 1.x's ``_synchronization`` module runs ``try: import trio`` and ``try: import
     anyio`` at import time (for its async pool), whenever they are installed; anyio is a
-    dependency of this SDK, so it always is. If a httpcore release stops doing so, this
-    test fails: then assert in the test above that RoomApi loads no anyio at all.
+    dependency of this SDK, so it always is. This is why the REST modules import httpcore
+    only when the first call builds the pool (the test above); the next test shows that
+    nothing of ours needs either library.
     """
     loaded = loaded_by("import httpcore")
     assert "anyio" in loaded
     assert _under(loaded, "jellyfish") == []
 
 
-def test_room_api_needs_no_anyio_or_trio_of_its_own() -> None:
+def test_room_api_needs_no_anyio_or_trio_of_its_own(rest_server: str) -> None:
     # With both unimportable, httpcore's guarded imports give up and nothing of ours needs them.
     code = (
         "import sys\n"
         "sys.modules['anyio'] = sys.modules['trio'] = None\n"
         "from jellyfish import RoomApi, RecordingApi\n"
         "from jellyfish import Room, RoomConfig\n"
-        "RoomApi\n"
+        f"with RoomApi({rest_server!r}) as api:\n"
+        "    assert api.get_room('room-1').id == 'room-1'\n"
     )
     loaded = loaded_by(code)
     assert "jellyfish.api._room_api" in loaded
     assert "jellyfish.api._recording_api" in loaded
+    assert "httpcore" in loaded
 
 
 def test_async_room_api_loads_no_blocking_client_or_websocket_library() -> None:
@@ -81,6 +136,7 @@ def test_async_room_api_loads_no_blocking_client_or_websocket_library() -> None:
     assert _under(loaded, "google.protobuf") == []
     assert "jellyfish.api._room_api" not in loaded
     assert "jellyfish.api._sync_client" not in loaded
+    assert "jellyfish.api._sync_io" not in loaded
 
 
 def test_notifier_loads_no_http_library_and_no_websocket_client() -> None:

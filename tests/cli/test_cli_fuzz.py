@@ -6,8 +6,8 @@ addresses among the connection options, and runs each against an emulator whose 
 token is the secret. Whatever the input: the exit status is 0, 1 or 2, nothing escapes as
 an uncaught exception (what a user would see as a traceback), and the token never shows.
 
-Commands that run until Ctrl-C (``bridge``, ``events``, ``webhooks listen``, ``emulator``) are only
-driven to their help or a usage error.
+Commands that run until Ctrl-C (``bridge``, ``events``, ``webhooks listen``, ``emulator``)
+are only driven to their help or a usage error.
 """
 
 from __future__ import annotations

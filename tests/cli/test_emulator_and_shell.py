@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -156,6 +157,13 @@ def test_emulator_without_the_testing_extra_says_how_to_get_it(
     monkeypatch.setitem(sys.modules, "jellyfish.testing.__main__", None)  # import fails
     failed = run_in_process("emulator")
     assert failed.exit_code == 1
+    # The install docs/install.md describes: the package index has only 0.4.0, without the extra.
     assert failed.stderr.startswith(
-        "Error: the emulator needs the testing extra: pip install 'jellyfish-server-sdk[testing]'"
+        'Error: the emulator needs the testing extra: pip install ".[testing]" in a checkout '
+        'of this SDK, or "<wheel file>[testing]" with a wheel built from one (see '
+        "docs/install.md) ("
     )
+    assert "jellyfish-server-sdk[testing]" not in failed.stderr
+    install = (Path(__file__).resolve().parents[2] / "docs" / "install.md").read_text()
+    assert 'pip install ".[testing]"' in install  # both installs the message names
+    assert '.whl[testing]"' in install

@@ -10,11 +10,8 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
-
-from jellyfish._openapi_client.models import HealthReport
 from jellyfish._settings import Secret, resolve_settings
 from jellyfish.api import _async_io as _io
 from jellyfish.api import _calls
@@ -23,12 +20,9 @@ from jellyfish.api._base_api import (
     DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_TIMEOUT_SECONDS,
     Call,
-    CallTimeout,
     ClusterRouting,
     Router,
     Settings,
-    Timeout,
-    VerifyTypes,
     build_request,
     deadline_seconds,
     declared_too_large,
@@ -38,6 +32,14 @@ from jellyfish.api._base_api import (
     transport_error,
 )
 from jellyfish.errors import HTTPError
+
+if TYPE_CHECKING:
+    # httpx (and httpcore, which loads trio and anyio) is imported by the first call,
+    # as httpx imports httpcore only when it builds a transport.
+    import httpx
+
+    from jellyfish._openapi_client.models import HealthReport
+    from jellyfish.api._http_types import CallTimeout, Timeout, VerifyTypes
 
 T = TypeVar("T")
 Self = TypeVar("Self", bound="AsyncClient")
@@ -94,10 +96,13 @@ class AsyncClient:
         """
         token = Secret.of(server_api_token)
         del server_api_token  # crash reporters record locals: only the hidden wrapper from here
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ValueError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
+        if http_client is not None:
+            import httpx
+
+            if not isinstance(http_client, httpx.AsyncClient):
+                raise ValueError(
+                    f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+                )
         connection = resolve_settings(server_address, token, secure)
         self._settings = Settings(
             connection, timeout, ssl_verify(verify), cluster_routing, max_response_size
@@ -207,6 +212,8 @@ class AsyncClient:
         ``max_response_size`` too); otherwise only an error status's body is, and the
         caller reads and closes the rest.
         """
+        import httpx  # the first call loads it; the others find it in sys.modules
+
         client = self._client()
         address = node if node is not None else await self._address(call, timeout)
         url = self._base_url(address) + call.path
@@ -324,6 +331,8 @@ class _Chunks:
         return self
 
     async def __anext__(self) -> bytes:
+        import httpx
+
         try:
             return await self._chunks.__anext__()
         except httpx.RequestError as exc:

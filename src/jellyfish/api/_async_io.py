@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 import anyio.lowlevel
-import httpx
 
-from jellyfish.api._base_api import DeadlineExceeded, Settings
+if TYPE_CHECKING:
+    import httpx
+
+    from jellyfish.api._base_api import Settings
 
 T = TypeVar("T")
 
@@ -37,7 +39,10 @@ def new_http_client(settings: Settings, owner: object) -> httpx.AsyncClient:
     """The pooled ``httpx.AsyncClient`` of one API object.
 
     Not finalized with ``owner``: an async pool can only be closed from its event loop.
+    Built by the first call: this is when httpx (and httpcore) are imported.
     """
+    import httpx
+
     return httpx.AsyncClient(
         timeout=settings.timeout,
         verify=settings.verify,
@@ -64,6 +69,8 @@ async def run_within(
         return await work()
     with anyio.move_on_after(seconds):
         return await work()
+    from jellyfish.api._http_types import DeadlineExceeded
+
     raise DeadlineExceeded(f"the call took longer than {seconds:g} s")
 
 

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
-from jellyfish._openapi_client.models import HealthReport
 from jellyfish.api import _calls
 from jellyfish.api._async_client import AsyncClient
-from jellyfish.api._base_api import DEFAULT, CallTimeout
+from jellyfish.api._base_api import DEFAULT
+
+if TYPE_CHECKING:
+    from jellyfish._openapi_client.models import HealthReport
+    from jellyfish.api._http_types import CallTimeout
 
 
 class AsyncRecordingApi(AsyncClient):

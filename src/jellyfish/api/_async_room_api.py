@@ -7,18 +7,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from jellyfish._openapi_client.models import (
-    HealthReport,
-    PeerOptionsWebRTC,
-    Room,
-    RoomConfigVideoCodec,
-)
 from jellyfish.api import _calls
 from jellyfish.api._async_client import AsyncClient
-from jellyfish.api._base_api import DEFAULT, CallTimeout, RoutingMethods
-from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
+from jellyfish.api._base_api import DEFAULT, RoutingMethods
+
+if TYPE_CHECKING:
+    from jellyfish._openapi_client.models import (
+        HealthReport,
+        PeerOptionsWebRTC,
+        Room,
+        RoomConfigVideoCodec,
+    )
+    from jellyfish.api._http_types import CallTimeout
+    from jellyfish.api._model_types import Component, ComponentOptions, PeerDetails
 
 
 class AsyncRoomApi(AsyncClient, RoutingMethods):

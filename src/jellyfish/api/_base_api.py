@@ -4,23 +4,25 @@ Everything here is free of I/O. A REST operation is described by a :class:`Call`
 path, body, how to parse the answer); ``_sync_client`` and ``_async_client`` send it with an
 ``httpx.Client`` or ``httpx.AsyncClient`` and hand the answer back to :meth:`Call.finish`,
 so both surfaces behave identically.
+
+Importing the API classes loads neither httpx nor ssl (nor httpcore, which loads trio and
+anyio when they are installed): what needs them at run time imports them when a client
+builds its pool or a call needs them, as httpx itself imports httpcore only when it builds
+a transport. Annotations name them under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import json
-import ssl
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, TypeVar
 from urllib.parse import quote
 
-import httpx
-
-from jellyfish._openapi_client.models import HealthReport
 from jellyfish._settings import ConnectionSettings, parse_address
 from jellyfish._version import __version__
 from jellyfish.errors import (
@@ -32,6 +34,14 @@ from jellyfish.errors import (
     TLSError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+    from jellyfish._openapi_client.models import HealthReport
+    from jellyfish.api._http_types import CallTimeout, Timeout, VerifyTypes
 
 T = TypeVar("T")
 
@@ -49,12 +59,6 @@ Streaming downloads (``stream_hls_content``, ``stream_content``) are not limited
 MAX_REMEMBERED_ROOMS: Final = 10_000
 """How many room -> node entries one API object keeps (least recently used are dropped)."""
 
-Timeout = float | httpx.Timeout | None
-"""A timeout in seconds, an ``httpx.Timeout`` for fine control, or ``None`` for no limit."""
-
-VerifyTypes = bool | str | ssl.SSLContext
-"""TLS certificate verification: on/off, a CA bundle path, or a ready ``ssl.SSLContext``."""
-
 ClusterRouting = bool | Literal["auto"]
 """``True``/``False`` to always/never route room calls to the room's node; ``"auto"``
 routes only when the server reports that distribution (clustering) is enabled."""
@@ -71,9 +75,6 @@ class _Default(enum.Enum):
 
 DEFAULT: Final = _Default.TIMEOUT
 """Pass as ``timeout=`` (it is the default) to use the API object's timeout."""
-
-CallTimeout = Timeout | _Default
-"""The type of the per-call ``timeout=`` argument."""
 
 
 # --------------------------------------------------------------------------------------
@@ -93,6 +94,8 @@ def check_id(name: str, value: object) -> str:
 def ssl_verify(verify: VerifyTypes) -> bool | ssl.SSLContext:
     """What ``httpx`` accepts for ``verify=``; a CA bundle path becomes an SSLContext."""
     if isinstance(verify, str):
+        import ssl
+
         return ssl.create_default_context(cafile=verify)
     return verify
 
@@ -116,8 +119,6 @@ class Settings:
     cluster_routing: ClusterRouting
     max_response_size: int | None = DEFAULT_MAX_RESPONSE_SIZE
     scheme: str = field(init=False)
-    auth_headers: httpx.Headers = field(init=False, repr=False)
-    anon_headers: httpx.Headers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.scheme = "https" if self.connection.secure else "http"  # first: repr needs it
@@ -127,13 +128,28 @@ class Settings:
             )
         check_timeout(self.timeout)
         check_max_response_size(self.max_response_size)
-        self.anon_headers = httpx.Headers({"User-Agent": USER_AGENT})
-        self.auth_headers = httpx.Headers(
+
+    # The headers are made by the first call that needs them (httpx loads with the pool);
+    # the token was checked at construction, so making them cannot fail.
+
+    @functools.cached_property
+    def auth_headers(self) -> httpx.Headers:
+        """``User-Agent`` and ``Authorization`` (httpx's repr hides the token)."""
+        import httpx
+
+        return httpx.Headers(
             {
                 "User-Agent": USER_AGENT,
                 "Authorization": f"Bearer {self.connection.server_api_token}",
             }
         )
+
+    @functools.cached_property
+    def anon_headers(self) -> httpx.Headers:
+        """``User-Agent`` alone (the content endpoints take no token)."""
+        import httpx
+
+        return httpx.Headers({"User-Agent": USER_AGENT})
 
     @property
     def server_address(self) -> str:
@@ -175,8 +191,13 @@ MAX_TIMEOUT_SECONDS: Final = 365 * 24 * 3600.0
 
 def check_timeout(timeout: Timeout) -> Timeout:
     """Reject timeouts that cannot bound anything (negative, NaN, infinite, wrong type)."""
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    if timeout is None:
         return timeout
+    if not isinstance(timeout, int | float):
+        import httpx  # only for a value that is not a number (usually loaded already)
+
+        if isinstance(timeout, httpx.Timeout):
+            return timeout
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
         raise ValueError(
             f"timeout must be seconds (>= 0), an httpx.Timeout or None, got {timeout!r}"
@@ -218,13 +239,6 @@ def deadline_seconds(timeout: Timeout) -> float | None:
     if isinstance(timeout, int | float):
         return float(timeout)
     return None
-
-
-class DeadlineExceeded(httpx.TimeoutException):
-    """A call ran out of its total time (raised by the async client's deadline)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
 
 
 # --------------------------------------------------------------------------------------
@@ -401,6 +415,8 @@ class Call(Generic[T]):
 
     def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError:
         """The error for a 2xx answer whose body could not be read to its end."""
+        import httpx
+
         cause = "undecodable body" if isinstance(exc, httpx.DecodingError) else "truncated body"
         return DecodeError(
             f"{self.method} {self.path}: {cause} (status {response.status_code}): "
@@ -434,6 +450,8 @@ def build_request(
     call_timeout: CallTimeout,
 ) -> httpx.Request:
     """The ``httpx.Request`` for ``call`` (the same for the blocking and the async client)."""
+    import httpx
+
     request_timeout = settings.request_timeout(call_timeout)
     if owns_client:
         # Our client carries the auth and User-Agent headers and the default timeout.
@@ -506,6 +524,8 @@ def http_error(response: httpx.Response, body: bytes, method: str, path: str) ->
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | ssl.CertificateError | None:
     """The TLS error behind ``exc`` (its cause chain), if there is one."""
+    import ssl
+
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -522,6 +542,8 @@ def _tls_cause(failure: ssl.SSLError | ssl.CertificateError) -> str:
     The same on every backend: httpx's own message for a TLS failure is empty on trio
     (the TLS error hides behind ``trio.BrokenResourceError``).
     """
+    import ssl
+
     if isinstance(failure, ssl.SSLCertVerificationError) and failure.verify_message:
         return f"certificate verify failed: {failure.verify_message}"
     reason = getattr(failure, "reason", None)
@@ -532,6 +554,8 @@ def _tls_cause(failure: ssl.SSLError | ssl.CertificateError) -> str:
 
 
 def _describe_timeout(timeout: Timeout) -> str:
+    import httpx
+
     if isinstance(timeout, httpx.Timeout):
         return "within the configured timeout"
     if timeout is None:
@@ -541,6 +565,10 @@ def _describe_timeout(timeout: Timeout) -> str:
 
 def transport_error(exc: httpx.RequestError, url: str, timeout: Timeout) -> TransportError:
     """The typed :class:`~jellyfish.errors.TransportError` for an httpx failure."""
+    import httpx
+
+    from jellyfish.api._http_types import DeadlineExceeded
+
     if isinstance(exc, httpx.TimeoutException):
         kind = {
             DeadlineExceeded: "no complete answer",

@@ -3,97 +3,45 @@
 Paths, bodies and answers follow the Jellyfish v0.5.0 behaviour reference (§2): room ids go
 in the path percent-encoded, bodies are the generated models' camelCase ``to_dict()``, and
 answers are parsed with the generated models' ``from_dict()``.
+
+The models are reached through the lazy ``models`` package: each one loads when a call first
+needs it, not when ``RoomApi`` is imported (nor does attrs, which they are built on).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jellyfish._openapi_client.models import (
-    AddComponentBody,
-    AddPeerBody,
-    ComponentFile,
-    ComponentHLS,
-    ComponentOptionsFile,
-    ComponentOptionsHLS,
-    ComponentOptionsRecording,
-    ComponentOptionsRTSP,
-    ComponentOptionsSIP,
-    ComponentRecording,
-    ComponentRTSP,
-    ComponentSIP,
-    DialConfig,
-    HealthReport,
-    PeerDetailsResponseData,
-    PeerOptionsWebRTC,
-    Room,
-    RoomConfig,
-    RoomConfigVideoCodec,
-    SubscriptionConfig,
-)
+from jellyfish._openapi_client import models
 from jellyfish._settings import parse_address
 from jellyfish.api._base_api import Call, check_id, json_data, no_body, segment
 
-ComponentOptions = (
-    ComponentOptionsFile
-    | ComponentOptionsHLS
-    | ComponentOptionsRecording
-    | ComponentOptionsRTSP
-    | ComponentOptionsSIP
-)
-"""The options of any component type; the class decides the type of component added."""
-
-Component = ComponentFile | ComponentHLS | ComponentRecording | ComponentRTSP | ComponentSIP
-"""A component of any type, as the server describes it."""
-
-_COMPONENT_TYPES: dict[type[Any], str] = {
-    ComponentOptionsFile: "file",
-    ComponentOptionsHLS: "hls",
-    ComponentOptionsRecording: "recording",
-    ComponentOptionsRTSP: "rtsp",
-    ComponentOptionsSIP: "sip",
-}
-
-_COMPONENT_CLASSES: dict[str, type[Component]] = {
-    "file": ComponentFile,
-    "hls": ComponentHLS,
-    "recording": ComponentRecording,
-    "rtsp": ComponentRTSP,
-    "sip": ComponentSIP,
-}
-
-
-class PeerDetails(PeerDetailsResponseData):
-    """What ``add_peer`` returns: ``.peer``, ``.token`` and ``.peer_websocket_url``.
-
-    It is a ``PeerDetailsResponseData`` (what 0.4.0 returned) that can also be unpacked as
-    ``token, peer = room_api.add_peer(...)``, as the 0.4.0 README shows. Attribute access
-    is the typed way.
-    """
-
-    __slots__ = ()
-
-    def __iter__(self) -> Iterator[Any]:
-        """Yield ``token`` then ``peer``."""
-        yield self.token
-        yield self.peer
+if TYPE_CHECKING:
+    from jellyfish._openapi_client.models import (
+        HealthReport,
+        PeerOptionsWebRTC,
+        Room,
+        RoomConfigVideoCodec,
+    )
+    from jellyfish.api._model_types import Component, ComponentOptions, PeerDetails
 
 
 def _component(data: Any) -> Component:
+    from jellyfish.api._model_types import COMPONENT_CLASSES
+
     if not isinstance(data, dict):
         raise TypeError("a component must be a JSON object")
-    component_class = _COMPONENT_CLASSES.get(data.get("type", ""))
+    component_class = COMPONENT_CLASSES.get(data.get("type", ""))
     if component_class is None:
         raise ValueError(f"unknown component type {data.get('type')!r}")
     return component_class.from_dict(data)
 
 
 def _video_codec(video_codec: object) -> RoomConfigVideoCodec | None:
-    if video_codec is None or isinstance(video_codec, RoomConfigVideoCodec):
+    if video_codec is None or isinstance(video_codec, models.RoomConfigVideoCodec):
         return video_codec
     try:
-        return RoomConfigVideoCodec(video_codec)
+        return models.RoomConfigVideoCodec(video_codec)
     except ValueError:
         raise ValueError(
             f"video_codec must be 'h264', 'vp8' or None, got {video_codec!r}"
@@ -107,7 +55,7 @@ def _parse_created_room(body: bytes) -> tuple[str, Room]:
     data = json_data(body)
     # the node to route the room's calls to: an address by the rule of server_address
     address = parse_address(data["jellyfish_address"], "jellyfish_address").host_port
-    return address, Room.from_dict(data["room"])
+    return address, models.Room.from_dict(data["room"])
 
 
 def create_room(
@@ -119,7 +67,7 @@ def create_room(
     peer_disconnected_timeout: int | None,
 ) -> Call[tuple[str, Room]]:
     """``POST /room``; unset (None) fields are left out of the body."""
-    config = RoomConfig(
+    config = models.RoomConfig(
         room_id=room_id,
         max_peers=max_peers,
         video_codec=_video_codec(video_codec),
@@ -132,7 +80,7 @@ def create_room(
 
 
 def _parse_rooms(body: bytes) -> list[Room]:
-    return [Room.from_dict(room) for room in json_data(body)]
+    return [models.Room.from_dict(room) for room in json_data(body)]
 
 
 def get_all_rooms() -> Call[list[Room]]:
@@ -141,7 +89,7 @@ def get_all_rooms() -> Call[list[Room]]:
 
 
 def _parse_room(body: bytes) -> Room:
-    return Room.from_dict(json_data(body))
+    return models.Room.from_dict(json_data(body))
 
 
 def get_room(room_id: str) -> Call[Room]:
@@ -160,6 +108,8 @@ def delete_room(room_id: str) -> Call[None]:
 
 
 def _parse_peer(body: bytes) -> PeerDetails:
+    from jellyfish.api._model_types import PeerDetails
+
     return PeerDetails.from_dict(json_data(body))
 
 
@@ -167,12 +117,12 @@ def add_peer(room_id: str, options: PeerOptionsWebRTC | None) -> Call[PeerDetail
     """``POST /room/{room_id}/peer`` with a WebRTC peer."""
     check_id("room_id", room_id)
     if options is None:
-        options = PeerOptionsWebRTC()
-    if not isinstance(options, PeerOptionsWebRTC):
+        options = models.PeerOptionsWebRTC()
+    if not isinstance(options, models.PeerOptionsWebRTC):
         raise ValueError(
             f"options must be PeerOptionsWebRTC (the only peer type), got {type(options).__name__}"
         )
-    body = AddPeerBody(type="webrtc", options=options).to_dict()
+    body = models.AddPeerBody(type="webrtc", options=options).to_dict()
     return Call("POST", f"/room/{segment(room_id)}/peer", _parse_peer, json=body, room_id=room_id)
 
 
@@ -193,15 +143,17 @@ def _parse_component(body: bytes) -> Component:
 
 def add_component(room_id: str, options: ComponentOptions) -> Call[Component]:
     """``POST /room/{room_id}/component``; the options class names the component type."""
+    from jellyfish.api._model_types import COMPONENT_TYPES
+
     check_id("room_id", room_id)
-    component_type = _COMPONENT_TYPES.get(type(options))
+    component_type = COMPONENT_TYPES.get(type(options))
     if component_type is None:
         raise ValueError(
             "options must be ComponentOptionsFile, ComponentOptionsHLS, "
             "ComponentOptionsRecording, ComponentOptionsRTSP or ComponentOptionsSIP, "
             f"got {type(options).__name__}"
         )
-    body = AddComponentBody(type=component_type, options=options).to_dict()
+    body = models.AddComponentBody(type=component_type, options=options).to_dict()
     return Call(
         "POST", f"/room/{segment(room_id)}/component", _parse_component, json=body, room_id=room_id
     )
@@ -221,7 +173,7 @@ def subscribe(room_id: str, component_id: str, origins: list[str]) -> Call[None]
     check_id("component_id", component_id)
     if isinstance(origins, str) or not all(isinstance(origin, str) for origin in origins):
         raise ValueError(f"origins must be a list of peer/component id strings, got {origins!r}")
-    body = SubscriptionConfig(origins=list(origins)).to_dict()
+    body = models.SubscriptionConfig(origins=list(origins)).to_dict()
     path = f"/room/{segment(room_id)}/component/{segment(component_id)}/subscribe"
     return no_body("POST", path, json=body, room_id=room_id)
 
@@ -235,7 +187,7 @@ def sip_dial(room_id: str, component_id: str, phone_number: str) -> Call[None]:
     check_id("component_id", component_id)
     if not isinstance(phone_number, str):
         raise ValueError(f"phone_number must be a string, got {phone_number!r}")
-    body = DialConfig(phone_number=phone_number).to_dict()
+    body = models.DialConfig(phone_number=phone_number).to_dict()
     path = f"/sip/{segment(room_id)}/{segment(component_id)}/call"
     return no_body("POST", path, json=body, room_id=room_id)
 
@@ -252,7 +204,7 @@ def sip_end_call(room_id: str, component_id: str) -> Call[None]:
 
 
 def _parse_health(body: bytes) -> HealthReport:
-    return HealthReport.from_dict(json_data(body))
+    return models.HealthReport.from_dict(json_data(body))
 
 
 def get_health() -> Call[HealthReport]:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
-from jellyfish._openapi_client.models import HealthReport
 from jellyfish.api import _calls
-from jellyfish.api._base_api import DEFAULT, CallTimeout
+from jellyfish.api._base_api import DEFAULT
 from jellyfish.api._sync_client import SyncClient
+
+if TYPE_CHECKING:
+    from jellyfish._openapi_client.models import HealthReport
+    from jellyfish.api._http_types import CallTimeout
 
 
 class RecordingApi(SyncClient):

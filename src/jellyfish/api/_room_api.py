@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from jellyfish._openapi_client.models import (
-    HealthReport,
-    PeerOptionsWebRTC,
-    Room,
-    RoomConfigVideoCodec,
-)
 from jellyfish.api import _calls
-from jellyfish.api._base_api import DEFAULT, CallTimeout, RoutingMethods
-from jellyfish.api._calls import Component, ComponentOptions, PeerDetails
+from jellyfish.api._base_api import DEFAULT, RoutingMethods
 from jellyfish.api._sync_client import SyncClient
+
+if TYPE_CHECKING:
+    from jellyfish._openapi_client.models import (
+        HealthReport,
+        PeerOptionsWebRTC,
+        Room,
+        RoomConfigVideoCodec,
+    )
+    from jellyfish.api._http_types import CallTimeout
+    from jellyfish.api._model_types import Component, ComponentOptions, PeerDetails
 
 
 class RoomApi(SyncClient, RoutingMethods):
