@@ -6,7 +6,9 @@ subscribe-acknowledgement timeout, and the warning for a BlockingNotifier in a l
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import types
 import warnings
 from typing import Any
 
@@ -207,6 +209,18 @@ def _loop_name() -> str:
 
 
 def test_a_blocking_notifier_outside_any_loop_does_not_warn() -> None:
+    with FakeServerSocket() as server, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with BlockingNotifier(server.address, "development"):
+            pass
+
+
+def test_a_trio_half_imported_by_another_thread_is_no_running_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The REST client imports httpcore (which imports trio) on its first call, perhaps in
+    another thread while a BlockingNotifier starts here: a module without its attributes."""
+    monkeypatch.setitem(sys.modules, "trio", types.ModuleType("trio"))
     with FakeServerSocket() as server, warnings.catch_warnings():
         warnings.simplefilter("error")
         with BlockingNotifier(server.address, "development"):

@@ -50,18 +50,20 @@ def running_event_loop() -> tuple[str, ThreadSafeCall] | None:
 
     Looks only at libraries already imported (no loop runs without its library).
     """
-    asyncio = sys.modules.get("asyncio")
-    if asyncio is not None:
+    # getattr: a library that another thread is still importing has no loop running here
+    get_running_loop = getattr(sys.modules.get("asyncio"), "get_running_loop", None)
+    if get_running_loop is not None:
         try:
-            loop = asyncio.get_running_loop()
+            loop = get_running_loop()
         except RuntimeError:
             pass
         else:
             return "asyncio", loop.call_soon_threadsafe
-    trio = sys.modules.get("trio")
-    if trio is not None:
+    trio_lowlevel = getattr(sys.modules.get("trio"), "lowlevel", None)
+    current_trio_token = getattr(trio_lowlevel, "current_trio_token", None)
+    if current_trio_token is not None:
         try:
-            token = trio.lowlevel.current_trio_token()
+            token = current_trio_token()
         except RuntimeError:
             pass
         else:
