@@ -11,7 +11,14 @@ import pytest
 
 from jellyfish.redis import RedisConnectionError, RedisTimeoutError, ReplyError
 from jellyfish.redis._connection import AsyncConnection, BlockingConnection
-from jellyfish.redis._resp import NEED_DATA, RedisAddress, ReplyParser, Script, encode_command
+from jellyfish.redis._resp import (
+    NEED_DATA,
+    Conversation,
+    RedisAddress,
+    ReplyParser,
+    Script,
+    encode_command,
+)
 
 from ._redis_server import RedisServer
 
@@ -69,6 +76,31 @@ def test_errors_are_the_builtins_and_pickle() -> None:
     assert isinstance(RedisTimeoutError("slow"), TimeoutError)
     copy = pickle.loads(pickle.dumps(ReplyError("NOSCRIPT no such script")))
     assert copy.code == "NOSCRIPT"
+
+
+def test_the_conversation_decides_what_a_failure_is_without_io() -> None:
+    conversation = Conversation(RedisAddress.from_url("redis://:secret@h:1"))
+    assert conversation.request([["PING"], ["GET", "k"]]) == b"*1\r\n$4\r\nPING\r\n" + (
+        b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+    )
+    conversation.receive(b"+PONG\r\n$1\r")
+    assert conversation.next_reply() == "PONG"
+    assert conversation.next_reply() is NEED_DATA
+    with pytest.raises(RedisConnectionError, match="refused the login"):
+        conversation.logged_in(["OK", ReplyError("WRONGPASS invalid")])
+    with pytest.raises(RedisConnectionError, match="closed the connection"):
+        conversation.receive(b"")
+    timeout = conversation.failed(TimeoutError(), 2.5)
+    assert isinstance(timeout, RedisTimeoutError)
+    assert str(timeout) == "redis://:***@h:1 did not answer within 2.5 s"
+    assert isinstance(conversation.failed(ConnectionResetError(), 1), RedisConnectionError)
+    assert repr(conversation) == "'redis://:***@h:1', broken"
+    with pytest.raises(RedisConnectionError, match="is closed"):
+        conversation.request([["PING"]])
+    garbage = Conversation(RedisAddress())
+    garbage.receive(b"HTTP/1.1 400\r\n")
+    with pytest.raises(RedisConnectionError, match="not a Redis reply"):
+        garbage.next_reply()
 
 
 def test_blocking_connection(redis_server: RedisServer) -> None:
