@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
+import socket
 import threading
 import time
 
@@ -132,6 +134,32 @@ def test_a_timeout_drops_the_connection(redis_server: RedisServer) -> None:
         connection.execute("BLPOP", "nothing", 5, timeout=0.2)
     with pytest.raises(RedisConnectionError, match="closed"):
         connection.execute("PING")
+
+
+def test_the_blocking_timeout_bounds_the_whole_command_even_when_redis_drips() -> None:
+    """A reply that trickles in byte by byte still ends at the timeout (not per read)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drip() -> None:
+        server, _ = listener.accept()
+        with server, contextlib.suppress(OSError):  # the client leaves at its timeout
+            server.recv(1024)
+            for byte in b"$20\r\n" + b"x" * 20 + b"\r\n":
+                server.sendall(bytes([byte]))
+                time.sleep(0.05)
+
+    dripper = threading.Thread(target=drip)
+    dripper.start()
+    try:
+        connection = BlockingConnection.open(RedisAddress("127.0.0.1", listener.getsockname()[1]))
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError):
+            connection.execute("GET", "k", timeout=0.3)
+        assert time.monotonic() - started < 1.0  # the whole reply takes 1.3 s
+        assert connection.broken
+    finally:
+        dripper.join(5)
+        listener.close()
 
 
 def test_refused() -> None:

@@ -12,6 +12,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -270,18 +271,23 @@ class BlockingConnection:
         conversation = self._conversation
         with self._lock:
             payload = conversation.request(commands)
+            deadline = time.monotonic() + timeout  # for the whole command, as fail_after
             try:
                 self._socket.settimeout(timeout)
-                self._socket.sendall(payload)
-                return [self._read_reply() for _ in commands]
+                self._socket.sendall(payload)  # the timeout bounds the whole sendall
+                return [self._read_reply(deadline) for _ in commands]
             except BaseException as error:  # the conversation's state is unknown: drop it
                 self.close()
                 if isinstance(error, OSError):  # TimeoutError included
                     raise conversation.failed(error, timeout) from None
                 raise
 
-    def _read_reply(self) -> Any:
+    def _read_reply(self, deadline: float) -> Any:
         conversation = self._conversation
         while (reply := conversation.next_reply()) is NEED_DATA:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            self._socket.settimeout(remaining)  # recv's timeout is per call
             conversation.receive(self._socket.recv(_READ_SIZE))
         return reply
