@@ -13,118 +13,33 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jellyfish import Delivery, PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import Delivery, RoomApi, Router
 from jellyfish.events import ServerMessageRoomCreated
 from jellyfish.redis import BlockingStreamConsumer, Bridge, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import STREAM, Consumed, append_events, fences, read_stream, wait_until
+from ._helpers import (
+    LEASE,
+    STREAM,
+    BridgeProcess,
+    Consumed,
+    append_events,
+    burst,
+    consumers,
+    converged,
+    fences,
+    lease_holder,
+    read_stream,
+    running,
+    wait_until,
+)
 from ._redis_server import RedisServer
-from .test_convergence import running
 
 pytestmark = pytest.mark.emulator_only
-
-LEASE = 1.0
-
-
-class BridgeProcess:
-    """``jellyfish bridge`` in a process of its own, its log in a file."""
-
-    def __init__(
-        self, server: JellyfishServer, redis: RedisServer, name: str, log: Path, *options: str
-    ) -> None:
-        self.name = name
-        self.log = log
-        with log.open("wb") as output:  # the child has its own copy of the descriptor
-            self.process = self._start(server, redis, name, output, options)
-
-    @staticmethod
-    def _start(
-        server: JellyfishServer,
-        redis: RedisServer,
-        name: str,
-        output: Any,
-        options: tuple[str, ...],
-    ) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                sys.executable, "-m", "jellyfish", "--address", server.address,
-                "--token", server.token, "bridge", "--redis", redis.url,
-                "--lease", str(LEASE), "--name", name, *options,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=output,
-        )  # fmt: skip
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def signal(self, signum: int) -> None:
-        self.process.send_signal(signum)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
-
-def lease_holder(redis: RedisServer) -> str | None:
-    value: Any = redis.execute("GET", f"{STREAM}:lease")
-    return None if value is None else value.decode().split(":", 1)[1]
-
-
-@contextmanager
-def consumers(redis: RedisServer, count: int = 2, **options: Any) -> Iterator[Consumed]:
-    """``count`` blocking consumers of the group "app", in threads."""
-    consumed = Consumed()
-    lock = threading.Lock()
-    router = Router()
-
-    @router.on()
-    def record(event: Any, delivery: Delivery) -> None:
-        with lock:
-            consumed.record(event, delivery)
-
-    instances = [
-        BlockingStreamConsumer(
-            redis.url, "app", consumer=f"c{i}", router=router, start="0", **options
-        )
-        for i in range(count)
-    ]
-    threads = [threading.Thread(target=c.run) for c in instances]
-    for thread in threads:
-        thread.start()
-    try:
-        yield consumed
-    finally:
-        for instance in instances:
-            instance.close()
-        for thread in threads:
-            thread.join(10)
-            assert not thread.is_alive()
-
-
-def converged(consumed: Consumed, api: RoomApi) -> bool:
-    return consumed.state() == ServerState.from_rooms(api.get_all_rooms())
-
-
-def burst(api: RoomApi, rooms: int, created: list[str]) -> None:
-    for _ in range(rooms):
-        _, room = api.create_room()
-        api.add_peer(room.id, PeerOptionsWebRTC())
-        created.append(room.id)
 
 
 def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path) -> None:
@@ -272,14 +187,12 @@ def test_redis_killed_and_restarted_with_persistence(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
         bridge = Bridge(
             redis_server.url, server_address=server.address, server_api_token=server.token,
             lease=LEASE, name="bridge", redis_timeout=2.0,
         )  # fmt: skip
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             created: list[str] = []
             burst(api, 5, created)

@@ -8,7 +8,6 @@ repair has the cause the test names. Each test prints what it measured.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import signal
@@ -20,17 +19,30 @@ from typing import Any
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
+from support.convergence import Operations, convergence_seed, naming_the_seed
 
-from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import RoomApi
 from jellyfish.events import ServerMessage, ServerMessageRoomCreated
 from jellyfish.redis import Bridge, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
 from ._balancer import Balancer
-from ._helpers import STREAM, Consumed, fences, read_stream, wait_until
+from ._helpers import (
+    LEASE,
+    STREAM,
+    BridgeProcess,
+    Consumed,
+    burst,
+    consumers,
+    converged,
+    fences,
+    lease_holder,
+    read_stream,
+    running,
+    wait_until,
+    with_webhooks,
+)
 from ._redis_server import RedisServer
-from .test_convergence import Operations, running
-from .test_faults import LEASE, BridgeProcess, consumers, lease_holder
 
 pytestmark = pytest.mark.emulator_only
 
@@ -39,15 +51,6 @@ ROOM_CREATED = ServerMessage(
 ).SerializeToString()
 PROTOBUF = {"content-type": "application/x-protobuf"}
 LISTENING = re.compile(r"receiving webhooks on http://127\.0\.0\.1:(\d+)")
-
-
-def with_webhooks(api: RoomApi) -> ServerState:
-    """What a webhook-fed stream converges to: the rooms created with a webhook URL."""
-    return ServerState.from_rooms(room for room in api.get_all_rooms() if room.config.webhook_url)
-
-
-def converged(consumed: Consumed, api: RoomApi) -> bool:
-    return consumed.state() == with_webhooks(api)
 
 
 def webhook_port(bridge: BridgeProcess) -> int:
@@ -60,13 +63,6 @@ def webhooks_posted(server: JellyfishServer, count: int) -> Any:
     sender = server.webhooks
     assert sender is not None
     return sender if sender.sent + sender.failed >= count else None
-
-
-def burst(api: RoomApi, url: str, rooms: int, created: list[str]) -> None:
-    for _ in range(rooms):
-        _, room = api.create_room(webhook_url=url)
-        api.add_peer(room.id, PeerOptionsWebRTC())
-        created.append(room.id)
 
 
 def test_killing_the_leader_mid_burst_with_webhooks(
@@ -87,7 +83,9 @@ def test_killing_the_leader_mid_burst_with_webhooks(
             with Balancer([("127.0.0.1", port) for port in ports]) as balancer:
                 url = f"{balancer.url}/jellyfish"
                 created: list[str] = []
-                burster = threading.Thread(target=burst, args=(api, url, 60, created))
+                burster = threading.Thread(
+                    target=burst, args=(api, 60, created), kwargs={"webhook_url": url}
+                )
                 burster.start()
                 wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="appends")
                 leader.signal(signal.SIGKILL)
@@ -95,9 +93,15 @@ def test_killing_the_leader_mid_burst_with_webhooks(
                 wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
                 takeover = time.monotonic() - killed_at
                 burster.join(60)
-                burst(api, url, 5, created)  # after the takeover: every webhook reaches b
+                burst(
+                    api, 5, created, webhook_url=url
+                )  # after the takeover: every webhook reaches b
                 posted = wait_until(lambda: webhooks_posted(server, 2 * len(created)))
-                wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+                wait_until(
+                    lambda: converged(consumed, api, webhooks_only=True),
+                    timeout=30,
+                    what="convergence",
+                )
                 sent = balancer.connections
         finally:
             leader.stop()
@@ -132,31 +136,34 @@ def test_redis_killed_and_restarted_with_webhooks(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
         bridge = Bridge(
             redis_server.url, server_address=server.address, server_api_token=server.token,
             lease=LEASE, name="bridge", redis_timeout=2.0, webhooks="127.0.0.1:0",
             catch_up_interval=None,
         )  # fmt: skip
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             wait_until(lambda: bridge.webhook_url is not None and bridge.stats.catch_ups)
             url = f"{bridge.webhook_url}/jellyfish"
             created: list[str] = []
-            burst(api, url, 5, created)
-            wait_until(lambda: converged(consumed, api), what="convergence before the crash")
+            burst(api, 5, created, webhook_url=url)
+            wait_until(
+                lambda: converged(consumed, api, webhooks_only=True),
+                what="convergence before the crash",
+            )
             inbox_before = redis_server.execute("XLEN", f"{STREAM}:inbox")
             redis_server.kill()  # SIGKILL: the AOF (fsync always) is all there is
-            burst(api, url, 3, created)  # answered 503: Redis cannot store them
+            burst(api, 3, created, webhook_url=url)  # answered 503: Redis cannot store them
             api.delete_room(created[0])
             wait_until(lambda: bridge.stats.webhooks_refused >= 8, what="the refusals")
             health = httpx.get(bridge.webhook_url or "")
             direct = httpx.post(url, content=ROOM_CREATED, headers=PROTOBUF)
             redis_server.start()
             assert redis_server.execute("XLEN", f"{STREAM}:inbox") >= inbox_before
-            wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+            wait_until(
+                lambda: converged(consumed, api, webhooks_only=True), timeout=30, what="convergence"
+            )
             stats = bridge.stats
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))
@@ -240,11 +247,9 @@ class Bridges:
 def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
-    seed = int(os.environ.get("JELLYFISH_CONVERGENCE_SEED", random.randrange(2**32)))
+    seed = convergence_seed()
     rng = random.Random(seed)
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     faults: dict[str, int] = {}
     with (
         JellyfishServer() as server,
@@ -253,54 +258,57 @@ def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
         bridges = Bridges(portal, redis_server, server.address, server.token)
         sender = server.webhooks
         assert sender is not None
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         consuming = portal.start_task_soon(consumer.run)
         operations: Operations | None = None
         try:
-            bridges.start(0)
-            bridges.start(1)
-            with Balancer([("127.0.0.1", port) for port in bridges.ports]) as balancer:
-                operations = Operations(server, rng, webhook_url=f"{balancer.url}/jellyfish")
-                wait_until(lambda: bridges.total_catch_ups() >= 1, what="the first catch-up")
-                for _ in range(10):
-                    for _ in range(rng.randrange(3, 10)):
-                        operations.one()
-                    fault = rng.choice(["redis refuses", "leader restarts", "no bridge", "none"])
-                    faults[fault] = faults.get(fault, 0) + 1
-                    if fault == "redis refuses":  # webhooks answered 503: gaps, marked
-                        refused = bridges.refused()
-                        redis_server.execute("CONFIG", "SET", "maxmemory", "1")
-                        for _ in range(rng.randrange(0, 5)):
+            with naming_the_seed(seed):
+                bridges.start(0)
+                bridges.start(1)
+                with Balancer([("127.0.0.1", port) for port in bridges.ports]) as balancer:
+                    operations = Operations(server, rng, webhook_url=f"{balancer.url}/jellyfish")
+                    wait_until(lambda: bridges.total_catch_ups() >= 1, what="the first catch-up")
+                    for _ in range(10):
+                        for _ in range(rng.randrange(3, 10)):
                             operations.one()
-                        operations.api.create_room(**operations.room_options)
-                        wait_until(lambda n=refused: bridges.refused() > n, what="a refusal")
-                        redis_server.execute("CONFIG", "SET", "maxmemory", "0")
-                    elif fault == "leader restarts":  # the other takes over, catching up
-                        leader = bridges.leader()
-                        if leader is not None:
-                            bridges.stop(leader)
-                            for _ in range(rng.randrange(0, 4)):
+                        fault = rng.choice(
+                            ["redis refuses", "leader restarts", "no bridge", "none"]
+                        )
+                        faults[fault] = faults.get(fault, 0) + 1
+                        if fault == "redis refuses":  # webhooks answered 503: gaps, marked
+                            refused = bridges.refused()
+                            redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+                            for _ in range(rng.randrange(0, 5)):
                                 operations.one()
-                            bridges.start(leader)
-                    elif fault == "no bridge":  # webhooks reach nobody: lost, unmarked
-                        bridges.stop(0)
-                        bridges.stop(1)
-                        failed = sender.failed
-                        for _ in range(rng.randrange(0, 5)):
-                            operations.one()
-                        operations.api.create_room(**operations.room_options)
-                        wait_until(lambda n=failed: sender.failed > n, what="a lost webhook")
-                        first = rng.randrange(2)
-                        bridges.start(first)
-                        bridges.start(1 - first)
-                    if rng.random() < 0.7:  # each repair on its own; else the next overlaps
-                        now = with_webhooks(operations.api)
-                        wait_until(lambda s=now: consumed.state() == s, what=f"{fault} repaired")
-                expected = with_webhooks(operations.api)
-                wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
-                catch_ups = bridges.total_catch_ups()
-        except AssertionError as failure:
-            raise AssertionError(f"{failure} (JELLYFISH_CONVERGENCE_SEED={seed})") from None
+                            operations.api.create_room(**operations.room_options)
+                            wait_until(lambda n=refused: bridges.refused() > n, what="a refusal")
+                            redis_server.execute("CONFIG", "SET", "maxmemory", "0")
+                        elif fault == "leader restarts":  # the other takes over, catching up
+                            leader = bridges.leader()
+                            if leader is not None:
+                                bridges.stop(leader)
+                                for _ in range(rng.randrange(0, 4)):
+                                    operations.one()
+                                bridges.start(leader)
+                        elif fault == "no bridge":  # webhooks reach nobody: lost, unmarked
+                            bridges.stop(0)
+                            bridges.stop(1)
+                            failed = sender.failed
+                            for _ in range(rng.randrange(0, 5)):
+                                operations.one()
+                            operations.api.create_room(**operations.room_options)
+                            wait_until(lambda n=failed: sender.failed > n, what="a lost webhook")
+                            first = rng.randrange(2)
+                            bridges.start(first)
+                            bridges.start(1 - first)
+                        if rng.random() < 0.7:  # each repair on its own; else the next overlaps
+                            now = with_webhooks(operations.api.get_all_rooms())
+                            wait_until(
+                                lambda s=now: consumed.state() == s, what=f"{fault} repaired"
+                            )
+                    expected = with_webhooks(operations.api.get_all_rooms())
+                    wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
+                    catch_ups = bridges.total_catch_ups()
         finally:
             bridges.stop(0)
             bridges.stop(1)
@@ -310,8 +318,6 @@ def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1)), seed
     print(
-        f"webhooks, seed {seed}: faults {faults}, {catch_ups} catch-ups, {len(stream)} entries "
-        f"({sum(d.synthetic for d in stream)} synthetic, {consumed.redundant()} changed "
-        f"nothing), {consumed.redelivered} delivered twice; converged to "
-        f"{len(expected.rooms)} rooms"
+        f"webhooks, seed {seed}: faults {faults}, {catch_ups} catch-ups, "
+        f"{consumed.summary(stream)}; converged to {len(expected.rooms)} rooms"
     )

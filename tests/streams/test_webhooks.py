@@ -15,11 +15,11 @@ import anyio
 import httpx
 import pytest
 
-from jellyfish import AsyncRoomApi, PeerOptionsWebRTC, ServerState
+from jellyfish import AsyncRoomApi, PeerOptionsWebRTC
 from jellyfish.redis import Bridge
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import STREAM, applied, await_until, read_stream
+from ._helpers import STREAM, applied, await_until, read_stream, with_webhooks
 from ._redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.emulator_only]
@@ -33,11 +33,6 @@ def webhook_bridge(
         redis.url, server_address=server.address, server_api_token=server.token,
         lease=1.0, name=name, webhooks="127.0.0.1:0", **options,
     )  # fmt: skip
-
-
-def with_webhooks(rooms: Any) -> ServerState:
-    """What a webhook-fed stream converges to: the rooms created with a webhook URL."""
-    return ServerState.from_rooms(room for room in rooms if room.config.webhook_url)
 
 
 def dead_url() -> str:
