@@ -7,8 +7,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from anyio.from_thread import start_blocking_portal
 from support.convergence import wait_until as wait_until  # the one of every test package
 
 from jellyfish import Delivery, PeerOptionsWebRTC, RoomApi, Router, ServerState
-from jellyfish.redis import BlockingStreamConsumer
+from jellyfish.redis import BlockingStreamConsumer, Bridge
 from jellyfish.redis._entries import decode_entry
 from jellyfish.testing import JellyfishServer
 
@@ -110,6 +111,15 @@ class Consumed:
             f"{len(stream)} entries ({sum(d.synthetic for d in stream)} synthetic, "
             f"{self.redundant()} changed nothing), {self.redelivered} delivered twice"
         )
+
+
+def new_bridge(
+    server: JellyfishServer, redis: RedisServer, name: str = "bridge", **options: Any
+) -> Bridge:
+    """A bridge from ``server`` to ``redis`` with the tests' lease (``options`` add or override)."""
+    options.setdefault("server_address", server.address)
+    options.setdefault("lease", LEASE)
+    return Bridge(redis.url, server_api_token=server.token, name=name, **options)
 
 
 def with_webhooks(rooms: Iterable[Any]) -> ServerState:
@@ -210,3 +220,26 @@ class BridgeProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+
+
+@contextmanager
+def leader_and_standby(
+    server: JellyfishServer, redis: RedisServer, logs: Path, *options: str
+) -> Iterator[tuple[BridgeProcess, BridgeProcess]]:
+    """Bridge "a", leading once it caught up, and bridge "b", standing by; stopped on exit."""
+    with ExitStack() as stack:
+        leader = BridgeProcess(server, redis, "a", logs / "a.log", *options)
+        stack.callback(leader.stop)
+        wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
+        standby = BridgeProcess(server, redis, "b", logs / "b.log", *options)
+        stack.callback(standby.stop)
+        wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+        yield leader, standby
+
+
+def kill_the_leader(leader: BridgeProcess, redis: RedisServer) -> float:
+    """``SIGKILL`` the leader "a"; the seconds until "b" holds the lease."""
+    leader.signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    wait_until(lambda: lease_holder(redis) == "b", what="b taking over")
+    return time.monotonic() - killed_at

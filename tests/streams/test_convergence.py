@@ -17,10 +17,10 @@ from faults._proxy import FaultProxy
 from support.convergence import Operations, convergence_seed, naming_the_seed, random_outages
 
 from jellyfish import ServerState
-from jellyfish.redis import Bridge, StreamConsumer
+from jellyfish.redis import StreamConsumer
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import Consumed, read_stream, running, wait_until
+from ._helpers import Consumed, new_bridge, read_stream, running, wait_until
 from ._redis_server import RedisServer
 
 pytestmark = pytest.mark.emulator_only
@@ -35,10 +35,7 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
     consumed = Consumed()
     with JellyfishServer() as server, FaultProxy(server.address) as proxy:
         operations = Operations(server, rng)
-        bridge = Bridge(
-            redis_server.url, server_address=proxy.address, server_api_token=server.token,
-            lease=1.0, name="bridge",
-        )  # fmt: skip
+        bridge = new_bridge(server, redis_server, server_address=proxy.address)
         consumers = [
             StreamConsumer(
                 redis_server.url, "app", consumer=f"c{i}", router=consumed.router(), start="0"

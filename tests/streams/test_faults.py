@@ -19,20 +19,22 @@ import pytest
 
 from jellyfish import Delivery, RoomApi, Router
 from jellyfish.events import ServerMessageRoomCreated
-from jellyfish.redis import BlockingStreamConsumer, Bridge, StreamConsumer
+from jellyfish.redis import BlockingStreamConsumer, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
 from ._helpers import (
     LEASE,
     STREAM,
-    BridgeProcess,
     Consumed,
     append_events,
     burst,
     consumers,
     converged,
     fences,
+    kill_the_leader,
+    leader_and_standby,
     lease_holder,
+    new_bridge,
     read_stream,
     running,
     wait_until,
@@ -48,26 +50,16 @@ def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path)
         RoomApi(server.address, server.token) as api,
         consumers(redis_server) as consumed,
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+        with leader_and_standby(server, redis_server, tmp_path) as (leader, standby):
             created: list[str] = []
             burster = threading.Thread(target=burst, args=(api, 60, created))
             burster.start()
             wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="a's appends")
-            leader.signal(signal.SIGKILL)
-            killed_at = time.monotonic()
-            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-            takeover = time.monotonic() - killed_at
+            takeover = kill_the_leader(leader, redis_server)
             burster.join(60)
             wait_until(lambda: "caught up" in standby.text(), what="b's catch-up")
             burst(api, 5, created)  # live events for b
             wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
-        finally:
-            leader.stop()
-            standby.stop()
         stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))  # no gap
     written_by = fences(redis_server)
@@ -93,26 +85,19 @@ def test_a_paused_leader_appends_nothing_once_it_lost_the_lease(
         JellyfishServer() as server,
         RoomApi(server.address, server.token) as api,
         consumers(redis_server, count=1) as consumed,
+        leader_and_standby(server, redis_server, tmp_path) as (leader, _),
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
-            api.create_room(room_id="before-the-pause")
-            wait_until(lambda: redis_server.execute("XLEN", STREAM) == 1)
-            leader.signal(signal.SIGSTOP)  # a paused process: a GC pause, a frozen VM
-            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-            api.create_room(room_id="while-a-is-paused")
-            leader.signal(signal.SIGCONT)
-            # a wakes up believing it leads, with these in its notifier's queue
-            for index in range(5):
-                api.create_room(room_id=f"after-the-pause-{index}")
-            wait_until(lambda: "standing by" in leader.text().split("leading (fence 1)")[-1])
-            wait_until(lambda: converged(consumed, api), what="convergence")
-        finally:
-            leader.stop()
-            standby.stop()
+        api.create_room(room_id="before-the-pause")
+        wait_until(lambda: redis_server.execute("XLEN", STREAM) == 1)
+        leader.signal(signal.SIGSTOP)  # a paused process: a GC pause, a frozen VM
+        wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
+        api.create_room(room_id="while-a-is-paused")
+        leader.signal(signal.SIGCONT)
+        # a wakes up believing it leads, with these in its notifier's queue
+        for index in range(5):
+            api.create_room(room_id=f"after-the-pause-{index}")
+        wait_until(lambda: "standing by" in leader.text().split("leading (fence 1)")[-1])
+        wait_until(lambda: converged(consumed, api), what="convergence")
     written_by = fences(redis_server)
     assert written_by == sorted(written_by)  # nothing from fence 1 after fence 2 began
     assert written_by.count(1) == 1  # only "before-the-pause"
@@ -188,10 +173,7 @@ def test_redis_killed_and_restarted_with_persistence(
 ) -> None:
     consumed = Consumed()
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
-        bridge = Bridge(
-            redis_server.url, server_address=server.address, server_api_token=server.token,
-            lease=LEASE, name="bridge", redis_timeout=2.0,
-        )  # fmt: skip
+        bridge = new_bridge(server, redis_server, redis_timeout=2.0)
         consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             created: list[str] = []
@@ -218,10 +200,7 @@ def test_redis_killed_and_restarted_with_persistence(
 def test_jellyfish_restarted(redis_server: RedisServer) -> None:
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
         with consumers(redis_server, count=1) as consumed:
-            bridge = Bridge(
-                redis_server.url, server_address=server.address,
-                server_api_token=server.token, lease=LEASE,
-            )  # fmt: skip
+            bridge = new_bridge(server, redis_server)
             with running("asyncio", bridge):
                 burst(api, 3, [])
                 wait_until(lambda: converged(consumed, api))

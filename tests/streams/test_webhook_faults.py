@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,9 @@ from ._helpers import (
     consumers,
     converged,
     fences,
-    lease_holder,
+    kill_the_leader,
+    leader_and_standby,
+    new_bridge,
     read_stream,
     running,
     wait_until,
@@ -74,11 +74,7 @@ def test_killing_the_leader_mid_burst_with_webhooks(
         RoomApi(server.address, server.token) as api,
         consumers(redis_server) as consumed,
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log", *options)
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log", *options)
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+        with leader_and_standby(server, redis_server, tmp_path, *options) as (leader, standby):
             ports = [webhook_port(leader), webhook_port(standby)]
             with Balancer([("127.0.0.1", port) for port in ports]) as balancer:
                 url = f"{balancer.url}/jellyfish"
@@ -88,14 +84,10 @@ def test_killing_the_leader_mid_burst_with_webhooks(
                 )
                 burster.start()
                 wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="appends")
-                leader.signal(signal.SIGKILL)
-                killed_at = time.monotonic()
-                wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-                takeover = time.monotonic() - killed_at
+                takeover = kill_the_leader(leader, redis_server)
                 burster.join(60)
-                burst(
-                    api, 5, created, webhook_url=url
-                )  # after the takeover: every webhook reaches b
+                # after the takeover: every webhook reaches b
+                burst(api, 5, created, webhook_url=url)
                 posted = wait_until(lambda: webhooks_posted(server, 2 * len(created)))
                 wait_until(
                     lambda: converged(consumed, api, webhooks_only=True),
@@ -103,9 +95,6 @@ def test_killing_the_leader_mid_burst_with_webhooks(
                     what="convergence",
                 )
                 sent = balancer.connections
-        finally:
-            leader.stop()
-            standby.stop()
         stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))  # no gap
     written_by = fences(redis_server)
@@ -137,11 +126,9 @@ def test_redis_killed_and_restarted_with_webhooks(
 ) -> None:
     consumed = Consumed()
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
-        bridge = Bridge(
-            redis_server.url, server_address=server.address, server_api_token=server.token,
-            lease=LEASE, name="bridge", redis_timeout=2.0, webhooks="127.0.0.1:0",
-            catch_up_interval=None,
-        )  # fmt: skip
+        bridge = new_bridge(
+            server, redis_server, redis_timeout=2.0, webhooks="127.0.0.1:0", catch_up_interval=None
+        )
         consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             wait_until(lambda: bridge.webhook_url is not None and bridge.stats.catch_ups)
@@ -185,11 +172,10 @@ def test_redis_killed_and_restarted_with_webhooks(
 class Bridges:
     """Two in-process bridges on fixed webhook ports, each stopped and started at will."""
 
-    def __init__(self, portal: Any, redis: RedisServer, server_address: str, token: str) -> None:
+    def __init__(self, portal: Any, redis: RedisServer, server: JellyfishServer) -> None:
         self.portal = portal
         self.redis = redis
-        self.server_address = server_address
-        self.token = token
+        self.server = server
         self.ports = [0, 0]
         self.running: list[Any] = [None, None]
         self.bridges: list[Bridge | None] = [None, None]
@@ -202,9 +188,8 @@ class Bridges:
         return self.stopped_refused + running
 
     def start(self, index: int) -> None:
-        bridge = Bridge(
-            self.redis.url, server_address=self.server_address, server_api_token=self.token,
-            lease=LEASE, name=f"b{index}", webhooks=f"127.0.0.1:{self.ports[index]}",
+        bridge = new_bridge(
+            self.server, self.redis, f"b{index}", webhooks=f"127.0.0.1:{self.ports[index]}",
             catch_up_interval=None,
         )  # fmt: skip
         self.bridges[index] = bridge
@@ -255,7 +240,7 @@ def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
         JellyfishServer() as server,
         start_blocking_portal(anyio_backend) as portal,
     ):
-        bridges = Bridges(portal, redis_server, server.address, server.token)
+        bridges = Bridges(portal, redis_server, server)
         sender = server.webhooks
         assert sender is not None
         consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")

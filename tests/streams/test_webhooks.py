@@ -19,7 +19,7 @@ from jellyfish import AsyncRoomApi, PeerOptionsWebRTC
 from jellyfish.redis import Bridge
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import STREAM, applied, await_until, read_stream, with_webhooks
+from ._helpers import STREAM, applied, await_until, new_bridge, read_stream, with_webhooks
 from ._redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.emulator_only]
@@ -29,10 +29,7 @@ def webhook_bridge(
     server: JellyfishServer, redis: RedisServer, name: str, **options: Any
 ) -> Bridge:
     options.setdefault("catch_up_interval", None)  # every repair here has another cause
-    return Bridge(
-        redis.url, server_address=server.address, server_api_token=server.token,
-        lease=1.0, name=name, webhooks="127.0.0.1:0", **options,
-    )  # fmt: skip
+    return new_bridge(server, redis, name, webhooks="127.0.0.1:0", **options)
 
 
 def dead_url() -> str:
