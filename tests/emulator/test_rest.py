@@ -798,8 +798,7 @@ def test_hls_content(jellyfish_server: Any) -> None:
     url = jellyfish_server.http_url
     with Rest(jellyfish_server) as rest:
         room_id, _ = rest.create_room(videoCodec="h264")
-        hls = {"type": "hls", "options": {"lowLatency": True}}
-        component = rest.request("POST", f"/room/{room_id}/component", json=hls).json()["data"]
+        component = rest.add_component(room_id, "hls", lowLatency=True)
         directory = jellyfish_server.hls_directory(room_id)
         assert directory == jellyfish_server.resources_dir / "temporary_hls" / room_id
         (directory / "index.m3u8").write_text(LL_PLAYLIST)
@@ -828,8 +827,7 @@ def test_ll_hls_blocking_playlist_request_waits_for_its_part(jellyfish_server: A
     url = jellyfish_server.http_url
     with Rest(jellyfish_server) as rest:
         room_id, _ = rest.create_room(videoCodec="h264")
-        hls = {"type": "hls", "options": {"lowLatency": True}}
-        rest.request("POST", f"/room/{room_id}/component", json=hls)
+        rest.add_component(room_id, "hls", lowLatency=True)
         playlist = jellyfish_server.hls_directory(room_id) / "index.m3u8"
         playlist.write_text(LL_PLAYLIST)
         part_1 = f"{url}/hls/{room_id}/index.m3u8?_HLS_msn=11&_HLS_part=1"
@@ -866,8 +864,7 @@ def test_a_held_playlist_request_ends_when_its_client_disconnects() -> None:
     """
     with JellyfishServer() as server, Rest(server) as rest:
         room_id, _ = rest.create_room(videoCodec="h264")
-        hls = {"type": "hls", "options": {"lowLatency": True}}
-        rest.request("POST", f"/room/{room_id}/component", json=hls)
+        rest.add_component(room_id, "hls", lowLatency=True)
         (server.hls_directory(room_id) / "index.m3u8").write_text(LL_PLAYLIST)
         host, port = server.address.rsplit(":", 1)
         request = (
