@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -30,7 +31,7 @@ import anyio
 import anyio.abc
 import h11
 
-__all__ = ["Answer", "WebhookServer", "parse_listen_address"]
+__all__ = ["Answer", "WebhookServer", "accept_socket", "parse_listen_address", "stream_of"]
 
 logger = logging.getLogger("jellyfish.webhooks")
 
@@ -166,22 +167,31 @@ class WebhookServer:
             while True:
                 await self._slots.acquire()
                 try:
-                    stream = await self._listener.accept()
+                    accepted = await accept_socket(self._socket)
                 except BaseException:
                     self._slots.release()
                     raise
-                group.start_soon(self._serve_connection, stream)
+                group.start_soon(self._serve_connection, accepted)
 
     async def aclose(self) -> None:
         """Stop listening."""
         with anyio.CancelScope(shield=True):
+            anyio.notify_closing(self._socket)  # wakes a serve() waiting to accept
             await self._listener.aclose()
+
+    @property
+    def _socket(self) -> socket.socket:
+        raw: socket.socket = self._listener.extra(anyio.abc.SocketAttribute.raw_socket)
+        return raw
 
     # -- one connection ---------------------------------------------------------------------
 
-    async def _serve_connection(self, stream: anyio.abc.SocketStream) -> None:
-        connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+    async def _serve_connection(self, accepted: socket.socket) -> None:
         try:
+            stream = await stream_of(accepted)
+            if stream is None:
+                return
+            connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
             async with stream:
                 while await self._serve_request(stream, connection):
                     connection.start_next_cycle()
@@ -312,6 +322,37 @@ class WebhookServer:
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                 return False
         return False
+
+
+async def accept_socket(listening: socket.socket) -> socket.socket:
+    """The next connection to ``listening``, owned by the caller from the moment it exists.
+
+    Not an anyio listener's ``accept()``: on asyncio, a cancellation that lands while the
+    event loop completes its ``sock_accept`` leaves the accepted socket to the garbage
+    collector, unclosed (CPython's ``_sock_accept`` accepts for a future already
+    cancelled). Here no await separates the ``accept`` from the socket being returned.
+    Close ``listening`` after :func:`anyio.notify_closing`, so that a waiting call ends.
+    """
+    while True:
+        await anyio.wait_readable(listening)
+        try:
+            accepted, _ = listening.accept()
+        except (BlockingIOError, InterruptedError):  # another process took it first
+            continue
+        return accepted
+
+
+async def stream_of(accepted: socket.socket) -> anyio.abc.SocketStream | None:
+    """An accepted socket as a stream; ``None`` (the socket closed) if the client left."""
+    try:
+        accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as anyio's accept()
+        return await anyio.abc.SocketStream.from_socket(accepted)
+    except (OSError, ValueError):  # ValueError: no longer connected
+        accepted.close()
+        return None
+    except BaseException:
+        accepted.close()
+        raise
 
 
 async def _receive(stream: anyio.abc.SocketStream) -> bytes:

@@ -61,11 +61,15 @@ def test_from_rest_json_keeps_what_notifications_can_tell() -> None:
     assert set(room.components) == {"c1"}
 
 
+def kinds(deliveries: list[Delivery]) -> list[str]:
+    """The class names of the events, in order."""
+    return [type(d.event).__name__ for d in deliveries]
+
+
 def test_a_new_room_is_synthesized_in_the_servers_order() -> None:
     deliveries = ServerState().catch_up(ServerState.from_rooms([ROOM_JSON]))
     assert all(d.synthetic and d.source == "catch_up" for d in deliveries)
-    kinds = [type(d.event).__name__ for d in deliveries]
-    assert kinds == [
+    assert kinds(deliveries) == [
         "ServerMessageRoomCreated",
         "ServerMessagePeerAdded",
         "ServerMessagePeerConnected",
@@ -83,8 +87,7 @@ def test_a_new_room_is_synthesized_in_the_servers_order() -> None:
 
 def test_a_room_that_is_gone_loses_its_tracks_and_peers_first() -> None:
     deliveries = ServerState.from_rooms([ROOM_JSON]).catch_up(ServerState())
-    kinds = [type(d.event).__name__ for d in deliveries]
-    assert kinds == [
+    assert kinds(deliveries) == [
         "ServerMessageTrackRemoved",
         "ServerMessagePeerDeleted",
         "ServerMessagePeerDeleted",

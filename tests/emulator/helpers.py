@@ -194,6 +194,14 @@ class Rest:
         data = response.json()["data"]
         return data["peer"]["id"], data["token"], data["peer_websocket_url"]
 
+    def add_component(self, room_id: str, kind: str, **options: Any) -> dict[str, Any]:
+        """``POST /room/:id/component`` of type ``kind``; the component (``data``)."""
+        body = {"type": kind, "options": options}
+        response = self.client.post(f"/room/{room_id}/component", json=body)
+        assert response.status_code == 201, response.text
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
     def room(self, room_id: str) -> dict[str, Any]:
         response = self.client.get(f"/room/{room_id}")
         assert response.status_code == 200, response.text

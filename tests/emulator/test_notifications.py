@@ -323,11 +323,7 @@ def test_unparseable_file_stays_listed_until_its_pipeline_ends(
     (jellyfish_server.file_sources_dir / "video.h264").write_bytes(b"\x00")
     with server_ws(jellyfish_server.address, jellyfish_server.token) as client:
         room_id, _ = rest.create_room()
-        component = rest.request(
-            "POST",
-            f"/room/{room_id}/component",
-            json={"type": "file", "options": {"filePath": "video.h264"}},
-        ).json()["data"]
+        component = rest.add_component(room_id, "file", filePath="video.h264")
         kind, body = client.until("track_added")[-1]
         assert body.component_id == component["id"]
         assert body.track.metadata == "null"
@@ -351,11 +347,7 @@ def test_unparseable_file_is_listed_for_its_pipeline_time() -> None:
         (server.file_sources_dir / "empty.ogg").write_bytes(b"OggS but no page")
         with server_ws(server.address, server.token) as client:
             room_id, _ = rest.create_room()
-            component = rest.request(
-                "POST",
-                f"/room/{room_id}/component",
-                json={"type": "file", "options": {"filePath": "empty.ogg"}},
-            ).json()["data"]
+            component = rest.add_component(room_id, "file", filePath="empty.ogg")
             _kind, added = client.until("track_added")[-1]
             listed = rest.room(room_id)["components"]
             assert [c["id"] for c in listed] == [component["id"]]

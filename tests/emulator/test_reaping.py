@@ -142,11 +142,7 @@ def test_a_request_in_progress_gets_the_idle_timeout() -> None:
         Rest(server) as rest,
     ):
         room_id, _ = rest.create_room(videoCodec="h264")
-        rest.request(
-            "POST",
-            f"/room/{room_id}/component",
-            json={"type": "hls", "options": {"lowLatency": True}},
-        )
+        rest.add_component(room_id, "hls", lowLatency=True)
         sock = _connect(server)
         target = f"/hls/{room_id}/video.m3u8?_HLS_msn=50&_HLS_part=0"
         sock.sendall(f"GET {target} HTTP/1.1\r\nhost: x\r\n\r\n".encode())

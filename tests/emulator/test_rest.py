@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import gc
+import inspect
 import queue
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -11,9 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from support.convergence import wait_until
 
 from jellyfish.testing import JellyfishServer
-from jellyfish.testing._rest import playlist_has_part
+from jellyfish.testing._rest import RestApi, playlist_has_part
 
 from .helpers import Rest
 
@@ -794,8 +798,7 @@ def test_hls_content(jellyfish_server: Any) -> None:
     url = jellyfish_server.http_url
     with Rest(jellyfish_server) as rest:
         room_id, _ = rest.create_room(videoCodec="h264")
-        hls = {"type": "hls", "options": {"lowLatency": True}}
-        component = rest.request("POST", f"/room/{room_id}/component", json=hls).json()["data"]
+        component = rest.add_component(room_id, "hls", lowLatency=True)
         directory = jellyfish_server.hls_directory(room_id)
         assert directory == jellyfish_server.resources_dir / "temporary_hls" / room_id
         (directory / "index.m3u8").write_text(LL_PLAYLIST)
@@ -824,8 +827,7 @@ def test_ll_hls_blocking_playlist_request_waits_for_its_part(jellyfish_server: A
     url = jellyfish_server.http_url
     with Rest(jellyfish_server) as rest:
         room_id, _ = rest.create_room(videoCodec="h264")
-        hls = {"type": "hls", "options": {"lowLatency": True}}
-        rest.request("POST", f"/room/{room_id}/component", json=hls)
+        rest.add_component(room_id, "hls", lowLatency=True)
         playlist = jellyfish_server.hls_directory(room_id) / "index.m3u8"
         playlist.write_text(LL_PLAYLIST)
         part_1 = f"{url}/hls/{room_id}/index.m3u8?_HLS_msn=11&_HLS_part=1"
@@ -841,6 +843,44 @@ def test_ll_hls_blocking_playlist_request_waits_for_its_part(jellyfish_server: A
         waiting.join(30)
         answer = answers.get(timeout=1)
         assert (answer.status_code, answer.text) == (200, updated)
+
+
+def held_playlist_requests() -> int:
+    """The emulator's LL-HLS blocking playlist requests still held (their handlers' coroutines)."""
+    handler = RestApi._blocking_playlist.__code__
+    return sum(
+        1
+        for held in gc.get_objects()
+        if inspect.iscoroutine(held) and held.cr_code is handler and held.cr_frame is not None
+    )
+
+
+@pytest.mark.emulator_only(in_process=True)
+def test_a_held_playlist_request_ends_when_its_client_disconnects() -> None:
+    """The emulator stops holding a blocking playlist request whose client went away.
+
+    It used to poll the playlist for it until the emulator stopped. Two clients wait for a
+    part that never comes; one disconnects: its request ends, the other's stays held.
+    """
+    with JellyfishServer() as server, Rest(server) as rest:
+        room_id, _ = rest.create_room(videoCodec="h264")
+        rest.add_component(room_id, "hls", lowLatency=True)
+        (server.hls_directory(room_id) / "index.m3u8").write_text(LL_PLAYLIST)
+        host, port = server.address.rsplit(":", 1)
+        request = (
+            f"GET /hls/{room_id}/index.m3u8?_HLS_msn=11&_HLS_part=1 HTTP/1.1\r\nhost: x\r\n\r\n"
+        )
+        before = held_playlist_requests()
+        with socket.create_connection((host, int(port))) as staying:
+            with socket.create_connection((host, int(port))) as leaving:
+                for client in (staying, leaving):
+                    client.sendall(request.encode())
+                wait_until(lambda: held_playlist_requests() == before + 2, what="both held")
+            wait_until(lambda: held_playlist_requests() == before + 1, what="one released")
+            staying.settimeout(0.1)  # still held: no answer
+            with pytest.raises(TimeoutError):
+                staying.recv(1)
+        wait_until(lambda: held_playlist_requests() == before, what="the other released")
 
 
 @pytest.mark.emulator_only

@@ -22,7 +22,13 @@ from typing import Any
 import anyio
 import pytest
 from anyio.from_thread import start_blocking_portal
-from support.convergence import Operations, convergence_seed, random_outages, wait_until
+from support.convergence import (
+    Operations,
+    convergence_seed,
+    naming_the_seed,
+    random_outages,
+    wait_until,
+)
 
 from jellyfish import (
     BlockingNotifier,
@@ -143,24 +149,23 @@ def test_a_consumer_of_a_catching_up_notifier_converges_whatever_the_outages(
         return consumer.state() == ServerState.from_rooms(operations.api.get_all_rooms())
 
     try:
-        for _ in range(rng.randrange(0, 6)):  # what exists before the notifier starts
-            operations.one()
-        with running(flavour, mode, proxy.address, server.token, consumer) as notifier:
-            wait_until(lambda: notifier.stats.catch_ups >= 1, what="the first catch-up")
-            faults = random_outages(
-                operations,
-                proxy,
-                lambda: notifier.stats.catch_ups,
-                rounds=8,
-                faults=FAULTS,
-                weights=FAULT_WEIGHTS,
-            )
-            for _ in range(rng.randrange(2, 8)):
+        with naming_the_seed(seed):
+            for _ in range(rng.randrange(0, 6)):  # what exists before the notifier starts
                 operations.one()
-            wait_until(converged, timeout=30, what="convergence")
-            stats = notifier.stats
-    except AssertionError as failure:
-        raise AssertionError(f"{failure} (JELLYFISH_CONVERGENCE_SEED={seed})") from None
+            with running(flavour, mode, proxy.address, server.token, consumer) as notifier:
+                wait_until(lambda: notifier.stats.catch_ups >= 1, what="the first catch-up")
+                faults = random_outages(
+                    operations,
+                    proxy,
+                    lambda: notifier.stats.catch_ups,
+                    rounds=8,
+                    faults=FAULTS,
+                    weights=FAULT_WEIGHTS,
+                )
+                for _ in range(rng.randrange(2, 8)):
+                    operations.one()
+                wait_until(converged, timeout=30, what="convergence")
+                stats = notifier.stats
     finally:
         operations.close()
     rooms = len(consumer.state().rooms)

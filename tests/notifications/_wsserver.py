@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import anyio.abc
 import anyio.from_thread
-from anyio.streams.tls import TLSListener
+from anyio.streams.tls import TLSStream
 from support.websocket import AUTHENTICATED, subscribe_response
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import (
@@ -31,6 +31,7 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
+from jellyfish._webhook_server import accept_socket, stream_of
 from jellyfish.events import ServerMessage as S
 
 
@@ -103,21 +104,38 @@ class FakeServerSocket:
     async def _start(self) -> None:
         listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
         self.port = listener.extra(anyio.abc.SocketAttribute.local_port)
-        self._listener = (
-            listener
-            if self.ssl_context is None
-            else TLSListener(listener, self.ssl_context, standard_compatible=False)
-        )
+        self._listener = listener
         self._scope = anyio.CancelScope()
 
     async def _serve(self) -> None:
+        # accept_socket, not the listener's accept(): cancelling that leaks sockets (asyncio)
+        listening = self._listener.extra(anyio.abc.SocketAttribute.raw_socket)
         with self._scope:
-            await self._listener.serve(self._handle)
+            async with anyio.create_task_group() as group:
+                while True:
+                    group.start_soon(self._accepted, await accept_socket(listening))
+
+    async def _accepted(self, accepted: Any) -> None:
+        stream: anyio.abc.ByteStream | None = await stream_of(accepted)
+        if stream is not None and self.ssl_context is not None:
+            try:
+                stream = await TLSStream.wrap(
+                    stream, server_side=True, ssl_context=self.ssl_context,
+                    standard_compatible=False,
+                )  # fmt: skip
+            except BaseException as error:  # a failed TLS handshake ends this connection
+                await anyio.aclose_forcefully(stream)
+                if not isinstance(error, Exception):
+                    raise
+                return
+        if stream is not None:
+            await self._handle(stream)
 
     async def _stop(self) -> None:
         self._scope.cancel()
         for client in list(self.clients):
             await client.stream.aclose()
+        anyio.notify_closing(self._listener.extra(anyio.abc.SocketAttribute.raw_socket))
         await self._listener.aclose()
 
     @property

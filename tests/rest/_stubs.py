@@ -18,6 +18,19 @@ Reply = tuple[int, dict[str, str], bytes]
 Route = Callable[[str, str, bytes, dict[str, str]], Reply]
 
 
+def health(enabled: bool, nodes: int = 1) -> dict[str, Any]:
+    """``GET /health``'s JSON: a node that is up, in a cluster (``enabled``) of ``nodes``."""
+    return {
+        "data": {
+            "status": "UP",
+            "uptime": 1,
+            "version": "0.5.0",
+            "gitCommit": "dev",
+            "distribution": {"enabled": enabled, "nodeStatus": "UP", "nodesInCluster": nodes},
+        }
+    }
+
+
 def json_reply(status: int, body: Any) -> Reply:
     return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body).encode()
 

@@ -15,7 +15,7 @@ import jellyfish
 from jellyfish import AsyncRecordingApi, AsyncRoomApi, RecordingApi, RoomApi
 from jellyfish.errors import NotFoundError
 
-from ._stubs import Reply, StubServer, json_reply, stub_server
+from ._stubs import Reply, StubServer, health, json_reply, stub_server
 
 ROOM = {
     "id": "r1",
@@ -31,18 +31,6 @@ ROOM = {
     "components": [],
 }
 BIG = bytes(range(256)) * 4096  # 1 MiB
-
-
-def health(enabled: bool, nodes: int = 1) -> dict[str, Any]:
-    return {
-        "data": {
-            "status": "UP",
-            "uptime": 1,
-            "version": "0.5.0",
-            "gitCommit": "dev",
-            "distribution": {"enabled": enabled, "nodeStatus": "UP", "nodesInCluster": nodes},
-        }
-    }
 
 
 def node_route(created_on: str | None = None, enabled: bool = True) -> Any:

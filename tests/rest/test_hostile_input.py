@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,8 +21,14 @@ from jellyfish import (
     RoomApi,
 )
 
-from ._hostile import BAD_ADDRESSES, MALFORMED_TOKENS, SECRET
-from ._stubs import json_reply, stub_server
+from ._hostile import (
+    BAD_ADDRESSES,
+    MALFORMED_TOKENS,
+    SECRET,
+    captured_reprs,
+    exceptions_in,
+)
+from ._stubs import health, json_reply, stub_server
 
 ENTRY_POINTS: dict[str, Callable[..., Any]] = {
     "RoomApi": RoomApi,
@@ -37,40 +42,9 @@ REST_ENTRY_POINTS = {name: ENTRY_POINTS[name] for name in list(ENTRY_POINTS)[:4]
 NOTIFIER_ENTRY_POINTS = {name: ENTRY_POINTS[name] for name in list(ENTRY_POINTS)[4:]}
 
 
-def _exceptions(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [current.__cause__, current.__context__]
-
-
-def frame_locals(error: BaseException) -> Iterator[tuple[str, str]]:
-    """(where, repr) of every local of every frame of ``error``'s traceback (and causes),
-    and of the attributes of the SDK's own objects among them, as reporters record them.
-
-    The frame that caught ``error`` (the caller's: here the test's) is left out.
-    """
-    for exc in _exceptions(error):
-        tb = exc.__traceback__
-        if exc is error and tb is not None:
-            tb = tb.tb_next
-        for frame, _ in traceback.walk_tb(tb):
-            where = f"{frame.f_code.co_filename}:{frame.f_code.co_name}"
-            for name, value in frame.f_locals.items():
-                yield f"{where}:{name}", repr(value)
-                if type(value).__module__.startswith("jellyfish") and hasattr(value, "__dict__"):
-                    for attribute, inner in vars(value).items():
-                        yield f"{where}:{name}.{attribute}", repr(inner)
-
-
 def assert_hidden(error: BaseException, caplog: pytest.LogCaptureFixture) -> None:
     """No trace of the token: message, args, repr, the log, the exception chain."""
-    for exc in _exceptions(error):
+    for exc in exceptions_in(error):
         for shown in (str(exc), repr(exc), repr(exc.args)):
             assert SECRET[4:] not in shown
     assert SECRET[4:] not in caplog.text
@@ -78,7 +52,7 @@ def assert_hidden(error: BaseException, caplog: pytest.LogCaptureFixture) -> Non
 
 
 def assert_no_plain_local(error: BaseException) -> None:
-    leaks = [where for where, shown in frame_locals(error) if SECRET[4:] in shown]
+    leaks = [where for where, shown in captured_reprs(error, caller=False) if SECRET[4:] in shown]
     assert not leaks, f"the token is visible in {leaks}"
 
 
@@ -203,15 +177,7 @@ def test_notifiers_take_a_url_as_the_address(entry_point: str, address: str, url
     assert ENTRY_POINTS[entry_point](address).url == url
 
 
-HEALTH = {
-    "data": {
-        "status": "UP",
-        "uptime": 1,
-        "version": "0.5.0",
-        "gitCommit": "dev",
-        "distribution": {"enabled": False, "nodeStatus": "UP", "nodesInCluster": 1},
-    }
-}
+HEALTH = health(enabled=False)
 
 
 def test_rest_clients_take_a_url_as_the_address() -> None:

@@ -7,7 +7,6 @@ objects, not their settings, not the headers, not httpx's objects.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,38 +17,10 @@ from jellyfish import AsyncRecordingApi, AsyncRoomApi, RecordingApi, RoomApi
 from jellyfish._settings import resolve_settings
 from jellyfish.errors import JellyfishError
 
+from ._hostile import captured_reprs
 from ._stubs import StubServer, json_reply, refused_address, silent_server, stub_server
 
 TOKEN = "tok-SECRET-7f3a9c"
-
-
-def _exceptions(error: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [error]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        pending += [current.__cause__, current.__context__]
-
-
-def captured_reprs(error: BaseException) -> Iterator[tuple[str, str]]:
-    """(where, repr) of everything a locals-capturing reporter records for ``error``.
-
-    Besides each local's repr, the attributes of the SDK's own objects (one level down),
-    which a reporter that expands objects would show.
-    """
-    for exc in _exceptions(error):
-        yield f"{type(exc).__name__}", repr(exc)
-        for frame, _ in traceback.walk_tb(exc.__traceback__):
-            where = f"{frame.f_code.co_filename}:{frame.f_code.co_name}"
-            for name, value in frame.f_locals.items():
-                yield f"{where}:{name}", repr(value)
-                if type(value).__module__.startswith("jellyfish") and hasattr(value, "__dict__"):
-                    for attribute, inner in vars(value).items():
-                        yield f"{where}:{name}.{attribute}", repr(inner)
 
 
 def assert_no_token(error: BaseException) -> None:

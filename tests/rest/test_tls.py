@@ -14,17 +14,9 @@ from support.tls import self_signed_certificate
 from jellyfish import AsyncRoomApi, RecordingApi, RoomApi
 from jellyfish.errors import TLSError
 
-from ._stubs import StubServer, json_reply, stub_server
+from ._stubs import StubServer, health, json_reply, stub_server
 
-HEALTH = {
-    "data": {
-        "status": "UP",
-        "uptime": 1,
-        "version": "0.5.0",
-        "gitCommit": "dev",
-        "distribution": {"enabled": False, "nodeStatus": "UP", "nodesInCluster": 1},
-    }
-}
+HEALTH = health(enabled=False)
 
 
 @pytest.fixture(scope="module")

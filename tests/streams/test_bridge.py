@@ -6,27 +6,22 @@ import anyio
 import pytest
 
 from jellyfish import AsyncRoomApi, ServerState
-from jellyfish.redis import Bridge
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import applied, await_until, fences, read_stream
+from ._helpers import applied, await_until, fences, new_bridge, read_stream
 from ._redis_server import RedisServer
 
 pytestmark = [pytest.mark.anyio]
-
-
-def bridge(server: JellyfishServer, redis: RedisServer, name: str, lease: float = 1.0) -> Bridge:
-    return Bridge(
-        redis.url, server_address=server.address, server_api_token=server.token,
-        lease=lease, name=name,
-    )  # fmt: skip
 
 
 async def test_catch_up_then_live_events_then_standby(redis_server: RedisServer) -> None:
     async with JellyfishServer() as server, AsyncRoomApi(server.address, server.token) as api:
         _, before = await api.create_room(room_id="before-the-bridge")
         await api.add_peer(before.id)
-        first, second = bridge(server, redis_server, "one"), bridge(server, redis_server, "two")
+        first, second = (
+            new_bridge(server, redis_server, "one"),
+            new_bridge(server, redis_server, "two"),
+        )
         async with anyio.create_task_group() as group:
             group.start_soon(first.run)
             await await_until(lambda: first.stats.catch_ups == 1, what="the first catch-up")

@@ -216,3 +216,45 @@ async def test_a_long_handler_keeps_its_event_until_its_consumer_dies(
 def _idle_ms(redis: RedisServer) -> int:
     (entry,) = redis.execute("XPENDING", STREAM, "app", "-", "+", 10)  # type: ignore[misc]
     return int(entry[2])
+
+
+def test_the_core_plans_every_command_and_reads_every_reply_without_io() -> None:
+    """The decisions both consumers share, driven with hand-made replies."""
+    from jellyfish._notifications._protocol import ReconnectPolicy
+    from jellyfish.events import ServerMessage
+    from jellyfish.redis import ReplyError
+    from jellyfish.redis._consumer_core import ConsumerCore
+
+    core = ConsumerCore(
+        STREAM, "app", "c1", visibility_timeout=30, batch=16, block=5, start="$",
+        max_deliveries=3, retry=ReconnectPolicy(initial_delay=0.2, jitter=0),
+    )  # fmt: skip
+    data = ServerMessage(room_created=ROOMS[0]).SerializeToString()
+    entry = [b"1-0", [b"seq", b"7", b"kind", b"RoomCreated", b"synthetic", b"0", b"data", data]]
+
+    def run(plan: Any, *replies: Any) -> tuple[list[Any], Any]:
+        """The plan's requests, each answered with the next of ``replies``; its result."""
+        requests, answer = [], None
+        for reply in (*replies, None):
+            try:
+                request = plan.send(answer)
+            except StopIteration as done:
+                return requests, done.value
+            requests.append(request)
+            answer = [reply] * len(request.commands)
+        raise AssertionError("the plan asked for more than the replies given")
+
+    busy = ReplyError("BUSYGROUP Consumer Group name already exists")
+    requests, result = run(core.fetch(0.0), busy, [[STREAM.encode(), [entry]]])
+    assert [r.commands[0][0] for r in requests] == ["XGROUP", "XREADGROUP"]
+    assert result is None  # read: handed out by the next plan
+    assert core.group_created
+    requests, delivery = run(core.fetch(0.0))
+    assert (requests, delivery.sequence, delivery.event.room_id) == ([], 7, "r0")
+    core.handed_out(delivery)
+    core.handled(delivery)
+    nogroup = ReplyError("NOGROUP No such key or consumer group")
+    requests, result = run(core.fetch(0.0), nogroup)
+    assert requests[0].commands == [["XACK", STREAM, "app", "1-0"]]
+    assert (result, core.group_created) == (None, False)  # created again by the next plan
+    assert [core.retry_delay(OSError()) for _ in range(2)] == [0.2, 0.4]

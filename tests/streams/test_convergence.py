@@ -11,37 +11,19 @@ notifiers' version (tests/faults/test_convergence.py), in ``support/convergence.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
-from anyio.from_thread import start_blocking_portal
 from faults._proxy import FaultProxy
-from support.convergence import Operations, convergence_seed, random_outages
+from support.convergence import Operations, convergence_seed, naming_the_seed, random_outages
 
-from jellyfish import Router, ServerState
-from jellyfish.redis import Bridge, StreamConsumer
+from jellyfish import ServerState
+from jellyfish.redis import StreamConsumer
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import Consumed, read_stream, wait_until
+from ._helpers import Consumed, new_bridge, read_stream, running, wait_until
 from ._redis_server import RedisServer
 
 pytestmark = pytest.mark.emulator_only
-
-
-@contextmanager
-def running(backend: str, *runners: Any) -> Iterator[None]:
-    """Each runner's ``run()`` in one event loop of its own thread; cancelled on exit."""
-    with start_blocking_portal(backend) as portal:
-        futures = [portal.start_task_soon(runner.run) for runner in runners]
-        try:
-            yield
-        finally:
-            for future in futures:
-                future.cancel()
-            for future in futures:
-                assert future.cancelled() or future.exception(5) is None
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
@@ -51,20 +33,17 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
     seed = convergence_seed()
     rng = random.Random(seed)
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     with JellyfishServer() as server, FaultProxy(server.address) as proxy:
         operations = Operations(server, rng)
-        bridge = Bridge(
-            redis_server.url, server_address=proxy.address, server_api_token=server.token,
-            lease=1.0, name="bridge",
-        )  # fmt: skip
+        bridge = new_bridge(server, redis_server, server_address=proxy.address)
         consumers = [
-            StreamConsumer(redis_server.url, "app", consumer=f"c{i}", router=router, start="0")
+            StreamConsumer(
+                redis_server.url, "app", consumer=f"c{i}", router=consumed.router(), start="0"
+            )
             for i in range(2)
         ]
         try:
-            with running(anyio_backend, bridge, *consumers):
+            with naming_the_seed(seed), running(anyio_backend, bridge, *consumers):
                 wait_until(lambda: bridge.stats.catch_ups >= 1, what="the bridge's first catch-up")
                 faults = random_outages(
                     operations,
@@ -76,16 +55,11 @@ def test_bridge_and_consumers_converge_whatever_the_outages(
                 expected = ServerState.from_rooms(operations.api.get_all_rooms())
                 wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
                 catch_ups = bridge.stats.catch_ups
-        except AssertionError as failure:
-            raise AssertionError(f"{failure} (JELLYFISH_CONVERGENCE_SEED={seed})") from None
         finally:
             operations.close()
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1)), seed
     print(
         f"seed {seed}: {len(faults) - faults.count('none')} outages, {catch_ups} catch-ups, "
-        f"{len(stream)} entries "
-        f"({sum(d.synthetic for d in stream)} synthetic, {consumed.redundant()} changed "
-        f"nothing), {consumed.redelivered} delivered twice; converged to "
-        f"{len(expected.rooms)} rooms"
+        f"{consumed.summary(stream)}; converged to {len(expected.rooms)} rooms"
     )

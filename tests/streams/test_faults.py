@@ -13,118 +13,35 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from jellyfish import Delivery, PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import Delivery, RoomApi, Router
 from jellyfish.events import ServerMessageRoomCreated
-from jellyfish.redis import BlockingStreamConsumer, Bridge, StreamConsumer
+from jellyfish.redis import BlockingStreamConsumer, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
-from ._helpers import STREAM, Consumed, append_events, fences, read_stream, wait_until
+from ._helpers import (
+    LEASE,
+    STREAM,
+    Consumed,
+    append_events,
+    burst,
+    consumers,
+    converged,
+    fences,
+    kill_the_leader,
+    leader_and_standby,
+    lease_holder,
+    new_bridge,
+    read_stream,
+    running,
+    wait_until,
+)
 from ._redis_server import RedisServer
-from .test_convergence import running
 
 pytestmark = pytest.mark.emulator_only
-
-LEASE = 1.0
-
-
-class BridgeProcess:
-    """``jellyfish bridge`` in a process of its own, its log in a file."""
-
-    def __init__(
-        self, server: JellyfishServer, redis: RedisServer, name: str, log: Path, *options: str
-    ) -> None:
-        self.name = name
-        self.log = log
-        with log.open("wb") as output:  # the child has its own copy of the descriptor
-            self.process = self._start(server, redis, name, output, options)
-
-    @staticmethod
-    def _start(
-        server: JellyfishServer,
-        redis: RedisServer,
-        name: str,
-        output: Any,
-        options: tuple[str, ...],
-    ) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [
-                sys.executable, "-m", "jellyfish", "--address", server.address,
-                "--token", server.token, "bridge", "--redis", redis.url,
-                "--lease", str(LEASE), "--name", name, *options,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=output,
-        )  # fmt: skip
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def signal(self, signum: int) -> None:
-        self.process.send_signal(signum)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
-
-def lease_holder(redis: RedisServer) -> str | None:
-    value: Any = redis.execute("GET", f"{STREAM}:lease")
-    return None if value is None else value.decode().split(":", 1)[1]
-
-
-@contextmanager
-def consumers(redis: RedisServer, count: int = 2, **options: Any) -> Iterator[Consumed]:
-    """``count`` blocking consumers of the group "app", in threads."""
-    consumed = Consumed()
-    lock = threading.Lock()
-    router = Router()
-
-    @router.on()
-    def record(event: Any, delivery: Delivery) -> None:
-        with lock:
-            consumed.record(event, delivery)
-
-    instances = [
-        BlockingStreamConsumer(
-            redis.url, "app", consumer=f"c{i}", router=router, start="0", **options
-        )
-        for i in range(count)
-    ]
-    threads = [threading.Thread(target=c.run) for c in instances]
-    for thread in threads:
-        thread.start()
-    try:
-        yield consumed
-    finally:
-        for instance in instances:
-            instance.close()
-        for thread in threads:
-            thread.join(10)
-            assert not thread.is_alive()
-
-
-def converged(consumed: Consumed, api: RoomApi) -> bool:
-    return consumed.state() == ServerState.from_rooms(api.get_all_rooms())
-
-
-def burst(api: RoomApi, rooms: int, created: list[str]) -> None:
-    for _ in range(rooms):
-        _, room = api.create_room()
-        api.add_peer(room.id, PeerOptionsWebRTC())
-        created.append(room.id)
 
 
 def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path) -> None:
@@ -133,26 +50,16 @@ def test_killing_the_leader_mid_burst(redis_server: RedisServer, tmp_path: Path)
         RoomApi(server.address, server.token) as api,
         consumers(redis_server) as consumed,
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+        with leader_and_standby(server, redis_server, tmp_path) as (leader, standby):
             created: list[str] = []
             burster = threading.Thread(target=burst, args=(api, 60, created))
             burster.start()
             wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="a's appends")
-            leader.signal(signal.SIGKILL)
-            killed_at = time.monotonic()
-            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-            takeover = time.monotonic() - killed_at
+            takeover = kill_the_leader(leader, redis_server)
             burster.join(60)
             wait_until(lambda: "caught up" in standby.text(), what="b's catch-up")
             burst(api, 5, created)  # live events for b
             wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
-        finally:
-            leader.stop()
-            standby.stop()
         stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))  # no gap
     written_by = fences(redis_server)
@@ -178,26 +85,19 @@ def test_a_paused_leader_appends_nothing_once_it_lost_the_lease(
         JellyfishServer() as server,
         RoomApi(server.address, server.token) as api,
         consumers(redis_server, count=1) as consumed,
+        leader_and_standby(server, redis_server, tmp_path) as (leader, _),
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log")
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log")
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
-            api.create_room(room_id="before-the-pause")
-            wait_until(lambda: redis_server.execute("XLEN", STREAM) == 1)
-            leader.signal(signal.SIGSTOP)  # a paused process: a GC pause, a frozen VM
-            wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-            api.create_room(room_id="while-a-is-paused")
-            leader.signal(signal.SIGCONT)
-            # a wakes up believing it leads, with these in its notifier's queue
-            for index in range(5):
-                api.create_room(room_id=f"after-the-pause-{index}")
-            wait_until(lambda: "standing by" in leader.text().split("leading (fence 1)")[-1])
-            wait_until(lambda: converged(consumed, api), what="convergence")
-        finally:
-            leader.stop()
-            standby.stop()
+        api.create_room(room_id="before-the-pause")
+        wait_until(lambda: redis_server.execute("XLEN", STREAM) == 1)
+        leader.signal(signal.SIGSTOP)  # a paused process: a GC pause, a frozen VM
+        wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
+        api.create_room(room_id="while-a-is-paused")
+        leader.signal(signal.SIGCONT)
+        # a wakes up believing it leads, with these in its notifier's queue
+        for index in range(5):
+            api.create_room(room_id=f"after-the-pause-{index}")
+        wait_until(lambda: "standing by" in leader.text().split("leading (fence 1)")[-1])
+        wait_until(lambda: converged(consumed, api), what="convergence")
     written_by = fences(redis_server)
     assert written_by == sorted(written_by)  # nothing from fence 1 after fence 2 began
     assert written_by.count(1) == 1  # only "before-the-pause"
@@ -272,14 +172,9 @@ def test_redis_killed_and_restarted_with_persistence(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
-        bridge = Bridge(
-            redis_server.url, server_address=server.address, server_api_token=server.token,
-            lease=LEASE, name="bridge", redis_timeout=2.0,
-        )  # fmt: skip
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        bridge = new_bridge(server, redis_server, redis_timeout=2.0)
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             created: list[str] = []
             burst(api, 5, created)
@@ -305,10 +200,7 @@ def test_redis_killed_and_restarted_with_persistence(
 def test_jellyfish_restarted(redis_server: RedisServer) -> None:
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
         with consumers(redis_server, count=1) as consumed:
-            bridge = Bridge(
-                redis_server.url, server_address=server.address,
-                server_api_token=server.token, lease=LEASE,
-            )  # fmt: skip
+            bridge = new_bridge(server, redis_server)
             with running("asyncio", bridge):
                 burst(api, 3, [])
                 wait_until(lambda: converged(consumed, api))

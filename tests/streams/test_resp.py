@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
+import socket
 import threading
 import time
 
@@ -11,7 +13,14 @@ import pytest
 
 from jellyfish.redis import RedisConnectionError, RedisTimeoutError, ReplyError
 from jellyfish.redis._connection import AsyncConnection, BlockingConnection
-from jellyfish.redis._resp import NEED_DATA, RedisAddress, ReplyParser, Script, encode_command
+from jellyfish.redis._resp import (
+    NEED_DATA,
+    Conversation,
+    RedisAddress,
+    ReplyParser,
+    Script,
+    encode_command,
+)
 
 from ._redis_server import RedisServer
 
@@ -71,6 +80,31 @@ def test_errors_are_the_builtins_and_pickle() -> None:
     assert copy.code == "NOSCRIPT"
 
 
+def test_the_conversation_decides_what_a_failure_is_without_io() -> None:
+    conversation = Conversation(RedisAddress.from_url("redis://:secret@h:1"))
+    assert conversation.request([["PING"], ["GET", "k"]]) == b"*1\r\n$4\r\nPING\r\n" + (
+        b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+    )
+    conversation.receive(b"+PONG\r\n$1\r")
+    assert conversation.next_reply() == "PONG"
+    assert conversation.next_reply() is NEED_DATA
+    with pytest.raises(RedisConnectionError, match="refused the login"):
+        conversation.logged_in(["OK", ReplyError("WRONGPASS invalid")])
+    with pytest.raises(RedisConnectionError, match="closed the connection"):
+        conversation.receive(b"")
+    timeout = conversation.failed(TimeoutError(), 2.5)
+    assert isinstance(timeout, RedisTimeoutError)
+    assert str(timeout) == "redis://:***@h:1 did not answer within 2.5 s"
+    assert isinstance(conversation.failed(ConnectionResetError(), 1), RedisConnectionError)
+    assert repr(conversation) == "'redis://:***@h:1', broken"
+    with pytest.raises(RedisConnectionError, match="is closed"):
+        conversation.request([["PING"]])
+    garbage = Conversation(RedisAddress())
+    garbage.receive(b"HTTP/1.1 400\r\n")
+    with pytest.raises(RedisConnectionError, match="not a Redis reply"):
+        garbage.next_reply()
+
+
 def test_blocking_connection(redis_server: RedisServer) -> None:
     address = RedisAddress.from_url(redis_server.url)
     with BlockingConnection.open(address, client_name="t") as connection:
@@ -100,6 +134,32 @@ def test_a_timeout_drops_the_connection(redis_server: RedisServer) -> None:
         connection.execute("BLPOP", "nothing", 5, timeout=0.2)
     with pytest.raises(RedisConnectionError, match="closed"):
         connection.execute("PING")
+
+
+def test_the_blocking_timeout_bounds_the_whole_command_even_when_redis_drips() -> None:
+    """A reply that trickles in byte by byte still ends at the timeout (not per read)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drip() -> None:
+        server, _ = listener.accept()
+        with server, contextlib.suppress(OSError):  # the client leaves at its timeout
+            server.recv(1024)
+            for byte in b"$20\r\n" + b"x" * 20 + b"\r\n":
+                server.sendall(bytes([byte]))
+                time.sleep(0.05)
+
+    dripper = threading.Thread(target=drip)
+    dripper.start()
+    try:
+        connection = BlockingConnection.open(RedisAddress("127.0.0.1", listener.getsockname()[1]))
+        started = time.monotonic()
+        with pytest.raises(RedisTimeoutError):
+            connection.execute("GET", "k", timeout=0.3)
+        assert time.monotonic() - started < 1.0  # the whole reply takes 1.3 s
+        assert connection.broken
+    finally:
+        dripper.join(5)
+        listener.close()
 
 
 def test_refused() -> None:

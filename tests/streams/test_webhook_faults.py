@@ -8,29 +8,41 @@ repair has the cause the test names. Each test prints what it measured.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
+from support.convergence import Operations, convergence_seed, naming_the_seed
 
-from jellyfish import PeerOptionsWebRTC, RoomApi, Router, ServerState
+from jellyfish import RoomApi
 from jellyfish.events import ServerMessage, ServerMessageRoomCreated
 from jellyfish.redis import Bridge, StreamConsumer
 from jellyfish.testing import JellyfishServer
 
 from ._balancer import Balancer
-from ._helpers import STREAM, Consumed, fences, read_stream, wait_until
+from ._helpers import (
+    LEASE,
+    STREAM,
+    BridgeProcess,
+    Consumed,
+    burst,
+    consumers,
+    converged,
+    fences,
+    kill_the_leader,
+    leader_and_standby,
+    new_bridge,
+    read_stream,
+    running,
+    wait_until,
+    with_webhooks,
+)
 from ._redis_server import RedisServer
-from .test_convergence import Operations, running
-from .test_faults import LEASE, BridgeProcess, consumers, lease_holder
 
 pytestmark = pytest.mark.emulator_only
 
@@ -39,15 +51,6 @@ ROOM_CREATED = ServerMessage(
 ).SerializeToString()
 PROTOBUF = {"content-type": "application/x-protobuf"}
 LISTENING = re.compile(r"receiving webhooks on http://127\.0\.0\.1:(\d+)")
-
-
-def with_webhooks(api: RoomApi) -> ServerState:
-    """What a webhook-fed stream converges to: the rooms created with a webhook URL."""
-    return ServerState.from_rooms(room for room in api.get_all_rooms() if room.config.webhook_url)
-
-
-def converged(consumed: Consumed, api: RoomApi) -> bool:
-    return consumed.state() == with_webhooks(api)
 
 
 def webhook_port(bridge: BridgeProcess) -> int:
@@ -62,13 +65,6 @@ def webhooks_posted(server: JellyfishServer, count: int) -> Any:
     return sender if sender.sent + sender.failed >= count else None
 
 
-def burst(api: RoomApi, url: str, rooms: int, created: list[str]) -> None:
-    for _ in range(rooms):
-        _, room = api.create_room(webhook_url=url)
-        api.add_peer(room.id, PeerOptionsWebRTC())
-        created.append(room.id)
-
-
 def test_killing_the_leader_mid_burst_with_webhooks(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
@@ -78,30 +74,27 @@ def test_killing_the_leader_mid_burst_with_webhooks(
         RoomApi(server.address, server.token) as api,
         consumers(redis_server) as consumed,
     ):
-        leader = BridgeProcess(server, redis_server, "a", tmp_path / "a.log", *options)
-        try:
-            wait_until(lambda: "caught up" in leader.text(), what="a's catch-up")
-            standby = BridgeProcess(server, redis_server, "b", tmp_path / "b.log", *options)
-            wait_until(lambda: "standing by" in standby.text(), what="b standing by")
+        with leader_and_standby(server, redis_server, tmp_path, *options) as (leader, standby):
             ports = [webhook_port(leader), webhook_port(standby)]
             with Balancer([("127.0.0.1", port) for port in ports]) as balancer:
                 url = f"{balancer.url}/jellyfish"
                 created: list[str] = []
-                burster = threading.Thread(target=burst, args=(api, url, 60, created))
+                burster = threading.Thread(
+                    target=burst, args=(api, 60, created), kwargs={"webhook_url": url}
+                )
                 burster.start()
                 wait_until(lambda: redis_server.execute("XLEN", STREAM) >= 20, what="appends")
-                leader.signal(signal.SIGKILL)
-                killed_at = time.monotonic()
-                wait_until(lambda: lease_holder(redis_server) == "b", what="b taking over")
-                takeover = time.monotonic() - killed_at
+                takeover = kill_the_leader(leader, redis_server)
                 burster.join(60)
-                burst(api, url, 5, created)  # after the takeover: every webhook reaches b
+                # after the takeover: every webhook reaches b
+                burst(api, 5, created, webhook_url=url)
                 posted = wait_until(lambda: webhooks_posted(server, 2 * len(created)))
-                wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+                wait_until(
+                    lambda: converged(consumed, api, webhooks_only=True),
+                    timeout=30,
+                    what="convergence",
+                )
                 sent = balancer.connections
-        finally:
-            leader.stop()
-            standby.stop()
         stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))  # no gap
     written_by = fences(redis_server)
@@ -132,31 +125,32 @@ def test_redis_killed_and_restarted_with_webhooks(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     with JellyfishServer() as server, RoomApi(server.address, server.token) as api:
-        bridge = Bridge(
-            redis_server.url, server_address=server.address, server_api_token=server.token,
-            lease=LEASE, name="bridge", redis_timeout=2.0, webhooks="127.0.0.1:0",
-            catch_up_interval=None,
-        )  # fmt: skip
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        bridge = new_bridge(
+            server, redis_server, redis_timeout=2.0, webhooks="127.0.0.1:0", catch_up_interval=None
+        )
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         with running(anyio_backend, bridge, consumer):
             wait_until(lambda: bridge.webhook_url is not None and bridge.stats.catch_ups)
             url = f"{bridge.webhook_url}/jellyfish"
             created: list[str] = []
-            burst(api, url, 5, created)
-            wait_until(lambda: converged(consumed, api), what="convergence before the crash")
+            burst(api, 5, created, webhook_url=url)
+            wait_until(
+                lambda: converged(consumed, api, webhooks_only=True),
+                what="convergence before the crash",
+            )
             inbox_before = redis_server.execute("XLEN", f"{STREAM}:inbox")
             redis_server.kill()  # SIGKILL: the AOF (fsync always) is all there is
-            burst(api, url, 3, created)  # answered 503: Redis cannot store them
+            burst(api, 3, created, webhook_url=url)  # answered 503: Redis cannot store them
             api.delete_room(created[0])
             wait_until(lambda: bridge.stats.webhooks_refused >= 8, what="the refusals")
             health = httpx.get(bridge.webhook_url or "")
             direct = httpx.post(url, content=ROOM_CREATED, headers=PROTOBUF)
             redis_server.start()
             assert redis_server.execute("XLEN", f"{STREAM}:inbox") >= inbox_before
-            wait_until(lambda: converged(consumed, api), timeout=30, what="convergence")
+            wait_until(
+                lambda: converged(consumed, api, webhooks_only=True), timeout=30, what="convergence"
+            )
             stats = bridge.stats
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1))
@@ -178,11 +172,10 @@ def test_redis_killed_and_restarted_with_webhooks(
 class Bridges:
     """Two in-process bridges on fixed webhook ports, each stopped and started at will."""
 
-    def __init__(self, portal: Any, redis: RedisServer, server_address: str, token: str) -> None:
+    def __init__(self, portal: Any, redis: RedisServer, server: JellyfishServer) -> None:
         self.portal = portal
         self.redis = redis
-        self.server_address = server_address
-        self.token = token
+        self.server = server
         self.ports = [0, 0]
         self.running: list[Any] = [None, None]
         self.bridges: list[Bridge | None] = [None, None]
@@ -195,9 +188,8 @@ class Bridges:
         return self.stopped_refused + running
 
     def start(self, index: int) -> None:
-        bridge = Bridge(
-            self.redis.url, server_address=self.server_address, server_api_token=self.token,
-            lease=LEASE, name=f"b{index}", webhooks=f"127.0.0.1:{self.ports[index]}",
+        bridge = new_bridge(
+            self.server, self.redis, f"b{index}", webhooks=f"127.0.0.1:{self.ports[index]}",
             catch_up_interval=None,
         )  # fmt: skip
         self.bridges[index] = bridge
@@ -240,67 +232,68 @@ class Bridges:
 def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
     redis_server: RedisServer, anyio_backend: str
 ) -> None:
-    seed = int(os.environ.get("JELLYFISH_CONVERGENCE_SEED", random.randrange(2**32)))
+    seed = convergence_seed()
     rng = random.Random(seed)
     consumed = Consumed()
-    router = Router()
-    router.add(consumed.record)
     faults: dict[str, int] = {}
     with (
         JellyfishServer() as server,
         start_blocking_portal(anyio_backend) as portal,
     ):
-        bridges = Bridges(portal, redis_server, server.address, server.token)
+        bridges = Bridges(portal, redis_server, server)
         sender = server.webhooks
         assert sender is not None
-        consumer = StreamConsumer(redis_server.url, "app", router=router, start="0")
+        consumer = StreamConsumer(redis_server.url, "app", router=consumed.router(), start="0")
         consuming = portal.start_task_soon(consumer.run)
         operations: Operations | None = None
         try:
-            bridges.start(0)
-            bridges.start(1)
-            with Balancer([("127.0.0.1", port) for port in bridges.ports]) as balancer:
-                operations = Operations(server, rng, webhook_url=f"{balancer.url}/jellyfish")
-                wait_until(lambda: bridges.total_catch_ups() >= 1, what="the first catch-up")
-                for _ in range(10):
-                    for _ in range(rng.randrange(3, 10)):
-                        operations.one()
-                    fault = rng.choice(["redis refuses", "leader restarts", "no bridge", "none"])
-                    faults[fault] = faults.get(fault, 0) + 1
-                    if fault == "redis refuses":  # webhooks answered 503: gaps, marked
-                        refused = bridges.refused()
-                        redis_server.execute("CONFIG", "SET", "maxmemory", "1")
-                        for _ in range(rng.randrange(0, 5)):
+            with naming_the_seed(seed):
+                bridges.start(0)
+                bridges.start(1)
+                with Balancer([("127.0.0.1", port) for port in bridges.ports]) as balancer:
+                    operations = Operations(server, rng, webhook_url=f"{balancer.url}/jellyfish")
+                    wait_until(lambda: bridges.total_catch_ups() >= 1, what="the first catch-up")
+                    for _ in range(10):
+                        for _ in range(rng.randrange(3, 10)):
                             operations.one()
-                        operations.api.create_room(**operations.room_options)
-                        wait_until(lambda n=refused: bridges.refused() > n, what="a refusal")
-                        redis_server.execute("CONFIG", "SET", "maxmemory", "0")
-                    elif fault == "leader restarts":  # the other takes over, catching up
-                        leader = bridges.leader()
-                        if leader is not None:
-                            bridges.stop(leader)
-                            for _ in range(rng.randrange(0, 4)):
+                        fault = rng.choice(
+                            ["redis refuses", "leader restarts", "no bridge", "none"]
+                        )
+                        faults[fault] = faults.get(fault, 0) + 1
+                        if fault == "redis refuses":  # webhooks answered 503: gaps, marked
+                            refused = bridges.refused()
+                            redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+                            for _ in range(rng.randrange(0, 5)):
                                 operations.one()
-                            bridges.start(leader)
-                    elif fault == "no bridge":  # webhooks reach nobody: lost, unmarked
-                        bridges.stop(0)
-                        bridges.stop(1)
-                        failed = sender.failed
-                        for _ in range(rng.randrange(0, 5)):
-                            operations.one()
-                        operations.api.create_room(**operations.room_options)
-                        wait_until(lambda n=failed: sender.failed > n, what="a lost webhook")
-                        first = rng.randrange(2)
-                        bridges.start(first)
-                        bridges.start(1 - first)
-                    if rng.random() < 0.7:  # each repair on its own; else the next overlaps
-                        now = with_webhooks(operations.api)
-                        wait_until(lambda s=now: consumed.state() == s, what=f"{fault} repaired")
-                expected = with_webhooks(operations.api)
-                wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
-                catch_ups = bridges.total_catch_ups()
-        except AssertionError as failure:
-            raise AssertionError(f"{failure} (JELLYFISH_CONVERGENCE_SEED={seed})") from None
+                            operations.api.create_room(**operations.room_options)
+                            wait_until(lambda n=refused: bridges.refused() > n, what="a refusal")
+                            redis_server.execute("CONFIG", "SET", "maxmemory", "0")
+                        elif fault == "leader restarts":  # the other takes over, catching up
+                            leader = bridges.leader()
+                            if leader is not None:
+                                bridges.stop(leader)
+                                for _ in range(rng.randrange(0, 4)):
+                                    operations.one()
+                                bridges.start(leader)
+                        elif fault == "no bridge":  # webhooks reach nobody: lost, unmarked
+                            bridges.stop(0)
+                            bridges.stop(1)
+                            failed = sender.failed
+                            for _ in range(rng.randrange(0, 5)):
+                                operations.one()
+                            operations.api.create_room(**operations.room_options)
+                            wait_until(lambda n=failed: sender.failed > n, what="a lost webhook")
+                            first = rng.randrange(2)
+                            bridges.start(first)
+                            bridges.start(1 - first)
+                        if rng.random() < 0.7:  # each repair on its own; else the next overlaps
+                            now = with_webhooks(operations.api.get_all_rooms())
+                            wait_until(
+                                lambda s=now: consumed.state() == s, what=f"{fault} repaired"
+                            )
+                    expected = with_webhooks(operations.api.get_all_rooms())
+                    wait_until(lambda: consumed.state() == expected, timeout=30, what="convergence")
+                    catch_ups = bridges.total_catch_ups()
         finally:
             bridges.stop(0)
             bridges.stop(1)
@@ -310,8 +303,6 @@ def test_bridges_on_webhooks_and_consumers_converge_whatever_the_faults(
     stream = read_stream(redis_server)
     assert [d.sequence for d in stream] == list(range(1, len(stream) + 1)), seed
     print(
-        f"webhooks, seed {seed}: faults {faults}, {catch_ups} catch-ups, {len(stream)} entries "
-        f"({sum(d.synthetic for d in stream)} synthetic, {consumed.redundant()} changed "
-        f"nothing), {consumed.redelivered} delivered twice; converged to "
-        f"{len(expected.rooms)} rooms"
+        f"webhooks, seed {seed}: faults {faults}, {catch_ups} catch-ups, "
+        f"{consumed.summary(stream)}; converged to {len(expected.rooms)} rooms"
     )

@@ -6,6 +6,9 @@ the test's choice; on asyncio and trio.
 
 from __future__ import annotations
 
+import gc
+import socket
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +17,7 @@ import anyio
 import anyio.abc
 import httpx
 import pytest
+from anyio.lowlevel import checkpoint
 
 from jellyfish._webhook_server import Answer, WebhookServer, parse_listen_address
 
@@ -219,3 +223,35 @@ def test_listen_addresses(text: str, address: tuple[str, int]) -> None:
 def test_bad_listen_addresses(text: str) -> None:
     with pytest.raises(ValueError, match=r"PORT|brackets"):
         parse_listen_address(text)
+
+
+async def test_a_connection_arriving_as_the_server_is_cancelled_is_closed_not_leaked() -> None:
+    """Cancelling ``serve()`` while a client connects leaves no accepted socket unclosed.
+
+    On asyncio, a cancellation landing while the loop completes ``sock_accept`` used to
+    drop the accepted socket to the garbage collector (a ``ResourceWarning: unclosed
+    <socket.socket ...>`` that ``filterwarnings = error`` turned into a failure of
+    whichever test ran next). The race is hit within a few rounds; each round cancels
+    one loop step later than the one before.
+    """
+    clients: list[socket.socket] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        try:
+            for round_ in range(36):
+                server = await WebhookServer.listen(
+                    "127.0.0.1", 0, Recorder().on_post, Recorder().on_get
+                )
+                async with anyio.create_task_group() as group:
+                    group.start_soon(server.serve)
+                    await anyio.sleep(0.005)  # serve() waits for a connection by then
+                    clients.append(socket.create_connection(server.address))
+                    for _ in range(round_ % 6):
+                        await checkpoint()
+                    group.cancel_scope.cancel()
+                await server.aclose()
+        finally:
+            for client in clients:
+                client.close()
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

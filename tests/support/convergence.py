@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from jellyfish import PeerOptionsWebRTC, RoomApi
@@ -24,6 +25,15 @@ SEED_VARIABLE = "JELLYFISH_CONVERGENCE_SEED"
 def convergence_seed() -> int:
     """``JELLYFISH_CONVERGENCE_SEED`` (to replay a failure), else a random seed."""
     return int(os.environ.get(SEED_VARIABLE, random.randrange(2**32)))
+
+
+@contextmanager
+def naming_the_seed(seed: int) -> Iterator[None]:
+    """A failed assertion inside says how to replay it (the seed's variable and value)."""
+    try:
+        yield
+    except AssertionError as failure:
+        raise AssertionError(f"{failure} ({SEED_VARIABLE}={seed})") from None
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:

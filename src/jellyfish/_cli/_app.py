@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from jellyfish.api import RecordingApi, RoomApi
 
 ApiT = TypeVar("ApiT", "RoomApi", "RecordingApi")
+FuncT = TypeVar("FuncT", bound=Callable[..., Any])
 
 EXIT_FAILURE = 1
 """The command ran and failed (an error status, an unreachable server, a bad token)."""
@@ -77,6 +78,20 @@ class Connection:
 
 pass_connection = click.make_pass_decorator(Connection)
 """Passes the invocation's :class:`Connection` to a command."""
+
+
+def seconds_option(
+    *param_decls: str, default: float, help: str, zero_allowed: bool = False
+) -> Callable[[FuncT], FuncT]:
+    """An option of ``SECONDS``: a positive number (or 0 too), its default shown in --help."""
+    return click.option(
+        *param_decls,
+        type=click.FloatRange(min=0, min_open=not zero_allowed),
+        default=default,
+        show_default=True,
+        metavar="SECONDS",
+        help=help,
+    )
 
 
 def describe_failure(error: BaseException) -> str | None:
@@ -223,14 +238,7 @@ success, 1 when the command fails, 2 for invalid usage. Shell completion: see do
     default=None,
     help="https and wss instead of http and ws. [env JELLYFISH_SECURE]",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long each request may take.",
-)
+@seconds_option("--timeout", default=10.0, help="How long each request may take.")
 @click.version_option(__version__, "-V", "--version", prog_name="jellyfish")
 @click.pass_context
 def cli(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 import click
 
-from jellyfish._cli._app import Connection, cli, pass_connection
+from jellyfish._cli._app import Connection, cli, pass_connection, seconds_option
+
+if TYPE_CHECKING:
+    import anyio
 
 
 @cli.command(short_help="Publish the notifications to a Redis stream (HA, catch-up).")
@@ -27,12 +31,9 @@ from jellyfish._cli._app import Connection, cli, pass_connection
     show_default=True,
     help="Trim the stream to about this many entries.",
 )
-@click.option(
+@seconds_option(
     "--lease",
-    type=click.FloatRange(min=0, min_open=True),
     default=5.0,
-    show_default=True,
-    metavar="SECONDS",
     help="How long a dead leader keeps the lease before a standby takes over.",
 )
 @click.option("--name", help="This bridge's name in the lease and the logs. [default: host:pid]")
@@ -43,12 +44,10 @@ from jellyfish._cli._app import Connection, cli, pass_connection
     "interface) instead of the WebSocket. Every bridge receives; only rooms created with a "
     "webhook URL are published.",
 )
-@click.option(
+@seconds_option(
     "--catch-up-interval",
-    type=click.FloatRange(min=0),
     default=60.0,
-    show_default=True,
-    metavar="SECONDS",
+    zero_allowed=True,
     help="Catch up when nothing else made the leader do it for this long (0: never).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings only, not each takeover.")
@@ -136,10 +135,9 @@ def bridge(
     click.echo("Stopped.", err=True)
 
 
-async def _stop_on_signals(scope: object) -> None:
+async def _stop_on_signals(scope: anyio.CancelScope) -> None:
     import anyio
 
-    assert isinstance(scope, anyio.CancelScope)
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             scope.cancel()

@@ -28,29 +28,16 @@ from jellyfish._lazy import lazy_exports
 from jellyfish.events import _generated
 from jellyfish.events._generated import *  # noqa: F403
 
-if TYPE_CHECKING:
-    from jellyfish._notifications._core import Reconnected
-    from jellyfish._notifications._decoder import (
+if TYPE_CHECKING:  # where __getattr__ below finds them
+    from jellyfish._notifications import (
         Notification,
+        Reconnected,
         ServerNotification,
         UnknownNotification,
         decode_metadata,
         decode_metrics,
         decode_notification,
     )
-
-# Names of jellyfish._notifications, loaded from there on first use: the decoder and the
-# notifiers import this package (for the classes above), never the other way round while
-# either is being initialised.
-_LAZY_NAMES = {
-    "Notification": "jellyfish._notifications",
-    "Reconnected": "jellyfish._notifications",
-    "ServerNotification": "jellyfish._notifications",
-    "UnknownNotification": "jellyfish._notifications",
-    "decode_metadata": "jellyfish._notifications",
-    "decode_metrics": "jellyfish._notifications",
-    "decode_notification": "jellyfish._notifications",
-}
 
 __all__ = [
     "Notification",
@@ -61,6 +48,10 @@ __all__ = [
     "decode_metrics",
     "decode_notification",
 ]
+# Names of jellyfish._notifications, loaded from there on first use: the decoder and the
+# notifiers import this package (for the classes above), never the other way round while
+# either is being initialised. jellyfish._notifications holds the table of their modules.
+_LAZY_NAMES = dict.fromkeys(__all__, "jellyfish._notifications")
 __all__ += _generated.__all__
 
 if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt name stays an error

@@ -421,14 +421,8 @@ class Bridge:
             queue_events=True,
             reconnect=ReconnectPolicy(initial_delay=0.2, max_delay=5.0, retry_initial=True),
         )
-        # connect() in a task of ours rather than `async with notifier`: leaving the
-        # notifier's own scope by cancellation is not clean yet (see the report of issue 16)
-        failure = _Failure()
-        async with anyio.create_task_group() as group:
-            scope = group.cancel_scope
-            group.start_soon(failure.guard, scope, notifier.connect)
-            group.start_soon(failure.guard, scope, _follow, notifier, room_api, publisher)
-        failure.raise_if_failed()
+        async with notifier:  # connected, authenticated and subscribed
+            await _follow(notifier, room_api, publisher)
 
     async def _follow_inbox(self, publisher: _Publisher, room_api: Any) -> None:
         """Publish the inbox.
@@ -519,7 +513,6 @@ async def _queue_inbox(entries: Any, send: anyio.abc.ObjectSendStream[Any], name
 
 
 async def _follow(notifier: Any, room_api: Any, publisher: _Publisher) -> None:
-    await notifier.wait_ready()
     # subscribed first, then GET /room: whatever happens in between is both in the
     # snapshot and in the notifier's queue, and appending it again is harmless
     await publisher.catch_up(room_api, "takeover")

@@ -1,10 +1,9 @@
 """Connections to Redis: an anyio one (asyncio and trio) and a blocking one (sockets).
 
-Both are thin shells around :mod:`jellyfish.redis._resp`: they open the connection, log in,
-send encoded commands and feed what they read to the reply parser. A command runs under a
-deadline; when it fails half-way (timeout, cancellation, a broken socket) the connection is
-dropped, never reused: what Redis did with that command is unknown, and the next reply
-read from it would belong to the wrong command.
+Both are thin shells around :class:`jellyfish.redis._resp.Conversation`: they open the
+connection, log in, send the bytes it gives and feed it what they read. A command runs
+under a deadline; when it fails half-way (timeout, cancellation, a broken socket) the
+connection is dropped, never reused.
 """
 
 from __future__ import annotations
@@ -13,19 +12,15 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import anyio
 import anyio.abc
 
-from jellyfish.redis._errors import (
-    RedisConnectionError,
-    RedisError,
-    RedisTimeoutError,
-    ReplyError,
-)
-from jellyfish.redis._resp import NEED_DATA, Arg, RedisAddress, ReplyParser, Script, encode_command
+from jellyfish.redis._errors import ReplyError
+from jellyfish.redis._resp import NEED_DATA, Arg, Conversation, RedisAddress, Script, checked
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncConnection", "BlockingConnection"]
 
@@ -33,16 +28,8 @@ DEFAULT_TIMEOUT = 10.0
 """Seconds a connect or a command may take (a blocking read adds its own block time)."""
 
 _READ_SIZE = 65536
-
-
-def _raise_error(reply: Any) -> Any:
-    if isinstance(reply, ReplyError):
-        raise reply
-    return reply
-
-
-def _encode_all(commands: Sequence[Sequence[Arg]]) -> bytes:
-    return b"".join(encode_command(command) for command in commands)
+_STREAM_FAILURES = (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError)
+"""What a stream raises when it fails (``TimeoutError``, from ``fail_after``, included)."""
 
 
 def _tls_context(address: RedisAddress, context: ssl.SSLContext | None) -> ssl.SSLContext | None:
@@ -59,14 +46,11 @@ class AsyncConnection:
 
     def __init__(self, stream: anyio.abc.ByteStream, address: RedisAddress) -> None:
         self._stream = stream
-        self._address = address
-        self._parser = ReplyParser()
+        self._conversation = Conversation(address)
         self._lock = anyio.Lock()
-        self._broken = False
 
     def __repr__(self) -> str:
-        state = "broken" if self._broken else "open"
-        return f"AsyncConnection({self._address.url!r}, {state})"
+        return f"AsyncConnection({self._conversation!r})"
 
     @classmethod
     async def open(
@@ -96,15 +80,12 @@ class AsyncConnection:
                         )
                     else:
                         stream = await anyio.connect_tcp(address.host, address.port)
-        except TimeoutError:
-            raise RedisTimeoutError(f"connecting to {address.url} timed out") from None
-        except OSError as error:
-            raise RedisConnectionError(f"cannot connect to {address.url}: {error}") from None
+        except OSError as error:  # TimeoutError included
+            raise address.connect_failed(error) from None
         connection = cls(stream, address)
         try:
-            for reply in await connection.pipeline(address.handshake(client_name), timeout):
-                if isinstance(reply, ReplyError):
-                    raise RedisConnectionError(f"{address.url} refused the login: {reply}")
+            replies = await connection.pipeline(address.handshake(client_name), timeout)
+            connection._conversation.logged_in(replies)
         except BaseException:
             await connection.aclose()
             raise
@@ -113,7 +94,7 @@ class AsyncConnection:
     @property
     def broken(self) -> bool:
         """True once a command failed half-way or the connection was closed."""
-        return self._broken
+        return self._conversation.broken
 
     async def execute(self, *args: Arg, timeout: float = DEFAULT_TIMEOUT) -> Any:  # noqa: ASYNC109
         """Run one command; its reply.
@@ -122,8 +103,8 @@ class AsyncConnection:
             ReplyError: Redis answered with an error (the connection stays usable).
             RedisConnectionError, RedisTimeoutError: the connection is dropped.
         """
-        (reply,) = await self._round_trip(encode_command(args), 1, timeout)
-        return _raise_error(reply)
+        (reply,) = await self._round_trip([args], timeout)
+        return checked(reply)
 
     async def pipeline(
         self,
@@ -131,9 +112,7 @@ class AsyncConnection:
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     ) -> list[Any]:
         """Send several commands at once; their replies, error replies as values."""
-        if not commands:
-            return []
-        return await self._round_trip(_encode_all(commands), len(commands), timeout)
+        return await self._round_trip(commands, timeout) if commands else []
 
     async def run_script(
         self,
@@ -146,13 +125,13 @@ class AsyncConnection:
         try:
             return await self.execute(*script.evalsha(keys, args), timeout=timeout)
         except ReplyError as error:
-            if error.code != "NOSCRIPT":
+            if not script.not_loaded(error):
                 raise
         return await self.execute(*script.eval(keys, args), timeout=timeout)
 
     async def aclose(self) -> None:
         """Close the connection (a command in flight fails)."""
-        self._broken = True
+        self._conversation.broken = True
         with (
             anyio.CancelScope(shield=True),
             anyio.move_on_after(1.0),
@@ -166,43 +145,29 @@ class AsyncConnection:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _round_trip(self, payload: bytes, count: int, timeout: float) -> list[Any]:  # noqa: ASYNC109
+    async def _round_trip(self, commands: Sequence[Sequence[Arg]], timeout: float) -> list[Any]:  # noqa: ASYNC109
+        conversation = self._conversation
         async with self._lock:
-            if self._broken:
-                raise RedisConnectionError(f"the connection to {self._address.url} is closed")
-            done = False
+            payload = conversation.request(commands)
             try:
                 with anyio.fail_after(timeout):
                     await self._stream.send(payload)
-                    replies = [await self._read_reply() for _ in range(count)]
-                done = True
-                return replies
-            except RedisError:
+                    return [await self._read_reply() for _ in commands]
+            except BaseException as error:  # the conversation's state is unknown: drop it
+                await self.aclose()
+                if isinstance(error, _STREAM_FAILURES):
+                    raise conversation.failed(error, timeout) from None
                 raise
-            except TimeoutError:
-                raise RedisTimeoutError(
-                    f"{self._address.url} did not answer within {timeout} s"
-                ) from None
-            except (OSError, anyio.BrokenResourceError, anyio.ClosedResourceError) as error:
-                raise RedisConnectionError(
-                    f"the connection to {self._address.url} broke: {error!r}"
-                ) from None
-            except anyio.EndOfStream:
-                raise RedisConnectionError(f"{self._address.url} closed the connection") from None
-            finally:
-                if not done:  # the state of the conversation is unknown: never reuse it
-                    await self.aclose()
 
     async def _read_reply(self) -> Any:
-        parser = self._parser
-        while True:
+        conversation = self._conversation
+        while (reply := conversation.next_reply()) is NEED_DATA:
             try:
-                reply = parser.next_reply()
-            except ValueError as error:
-                raise RedisConnectionError(f"not a Redis reply: {error}") from None
-            if reply is not NEED_DATA:
-                return reply
-            parser.feed(await self._stream.receive(_READ_SIZE))
+                data = await self._stream.receive(_READ_SIZE)
+            except anyio.EndOfStream:
+                data = b""
+            conversation.receive(data)
+        return reply
 
 
 class BlockingConnection:
@@ -214,14 +179,11 @@ class BlockingConnection:
 
     def __init__(self, sock: socket.socket, address: RedisAddress) -> None:
         self._socket = sock
-        self._address = address
-        self._parser = ReplyParser()
+        self._conversation = Conversation(address)
         self._lock = threading.Lock()
-        self._broken = False
 
     def __repr__(self) -> str:
-        state = "broken" if self._broken else "open"
-        return f"BlockingConnection({self._address.url!r}, {state})"
+        return f"BlockingConnection({self._conversation!r})"
 
     @classmethod
     def open(
@@ -249,15 +211,12 @@ class BlockingConnection:
                 context = _tls_context(address, ssl_context)
                 if context is not None:
                     sock = context.wrap_socket(sock, server_hostname=address.host)
-        except TimeoutError:
-            raise RedisTimeoutError(f"connecting to {address.url} timed out") from None
-        except OSError as error:
-            raise RedisConnectionError(f"cannot connect to {address.url}: {error}") from None
+        except OSError as error:  # TimeoutError included
+            raise address.connect_failed(error) from None
         connection = cls(sock, address)
         try:
-            for reply in connection.pipeline(address.handshake(client_name), timeout):
-                if isinstance(reply, ReplyError):
-                    raise RedisConnectionError(f"{address.url} refused the login: {reply}")
+            replies = connection.pipeline(address.handshake(client_name), timeout)
+            connection._conversation.logged_in(replies)
         except BaseException:
             connection.close()
             raise
@@ -266,20 +225,18 @@ class BlockingConnection:
     @property
     def broken(self) -> bool:
         """True once a command failed half-way or the connection was closed."""
-        return self._broken
+        return self._conversation.broken
 
     def execute(self, *args: Arg, timeout: float = DEFAULT_TIMEOUT) -> Any:
         """Run one command; raises like :meth:`AsyncConnection.execute`."""
-        (reply,) = self._round_trip(encode_command(args), 1, timeout)
-        return _raise_error(reply)
+        (reply,) = self._round_trip([args], timeout)
+        return checked(reply)
 
     def pipeline(
         self, commands: Sequence[Sequence[Arg]], timeout: float = DEFAULT_TIMEOUT
     ) -> list[Any]:
         """Send several commands at once; their replies, error replies as values."""
-        if not commands:
-            return []
-        return self._round_trip(_encode_all(commands), len(commands), timeout)
+        return self._round_trip(commands, timeout) if commands else []
 
     def run_script(
         self,
@@ -292,13 +249,13 @@ class BlockingConnection:
         try:
             return self.execute(*script.evalsha(keys, args), timeout=timeout)
         except ReplyError as error:
-            if error.code != "NOSCRIPT":
+            if not script.not_loaded(error):
                 raise
         return self.execute(*script.eval(keys, args), timeout=timeout)
 
     def close(self) -> None:
         """Close the connection; a command in flight in another thread fails at once."""
-        self._broken = True
+        self._conversation.broken = True
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
@@ -310,41 +267,27 @@ class BlockingConnection:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _round_trip(self, payload: bytes, count: int, timeout: float) -> list[Any]:
+    def _round_trip(self, commands: Sequence[Sequence[Arg]], timeout: float) -> list[Any]:
+        conversation = self._conversation
         with self._lock:
-            if self._broken:
-                raise RedisConnectionError(f"the connection to {self._address.url} is closed")
-            done = False
+            payload = conversation.request(commands)
+            deadline = time.monotonic() + timeout  # for the whole command, as fail_after
             try:
                 self._socket.settimeout(timeout)
-                self._socket.sendall(payload)
-                replies = [self._read_reply() for _ in range(count)]
-                done = True
-                return replies
-            except RedisError:
+                self._socket.sendall(payload)  # the timeout bounds the whole sendall
+                return [self._read_reply(deadline) for _ in commands]
+            except BaseException as error:  # the conversation's state is unknown: drop it
+                self.close()
+                if isinstance(error, OSError):  # TimeoutError included
+                    raise conversation.failed(error, timeout) from None
                 raise
-            except TimeoutError:
-                raise RedisTimeoutError(
-                    f"{self._address.url} did not answer within {timeout} s"
-                ) from None
-            except OSError as error:
-                raise RedisConnectionError(
-                    f"the connection to {self._address.url} broke: {error!r}"
-                ) from None
-            finally:
-                if not done:
-                    self.close()
 
-    def _read_reply(self) -> Any:
-        parser = self._parser
-        while True:
-            try:
-                reply = parser.next_reply()
-            except ValueError as error:
-                raise RedisConnectionError(f"not a Redis reply: {error}") from None
-            if reply is not NEED_DATA:
-                return reply
-            data = self._socket.recv(_READ_SIZE)
-            if not data:
-                raise RedisConnectionError(f"{self._address.url} closed the connection")
-            parser.feed(data)
+    def _read_reply(self, deadline: float) -> Any:
+        conversation = self._conversation
+        while (reply := conversation.next_reply()) is NEED_DATA:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            self._socket.settimeout(remaining)  # recv's timeout is per call
+            conversation.receive(self._socket.recv(_READ_SIZE))
+        return reply

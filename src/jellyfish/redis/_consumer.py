@@ -2,8 +2,8 @@
 
 :class:`StreamConsumer` (anyio: asyncio and trio) and :class:`BlockingStreamConsumer`
 (threads) are shells around :class:`~jellyfish.redis._consumer_core.ConsumerCore`: they run
-its commands on a connection, reconnect with backoff when Redis goes away, and call the
-handlers of a :class:`~jellyfish.Router` (or hand events to a ``for`` loop).
+its plans on a connection, reconnect when Redis goes away (after the delay the core draws),
+and call the handlers of a :class:`~jellyfish.Router` (or hand events to a ``for`` loop).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from jellyfish._notifications._protocol import ReconnectPolicy
 from jellyfish._routing import Delivery, Router
 from jellyfish.redis._bridge import DEFAULT_STREAM, _Failure
 from jellyfish.redis._connection import DEFAULT_TIMEOUT, AsyncConnection, BlockingConnection
-from jellyfish.redis._consumer_core import ConsumerCore, logger
+from jellyfish.redis._consumer_core import ConsumerCore, Plan, Request, logger
 from jellyfish.redis._errors import RedisConnectionError, RedisTimeoutError, ReplyError
 from jellyfish.redis._resp import RedisAddress
 
@@ -93,14 +93,11 @@ class _ConsumerOptions:
             block=block,
             start=start,
             max_deliveries=max_deliveries,
+            retry=retry or ReconnectPolicy(initial_delay=0.2, max_delay=5.0),
         )
         self.router = router
-        self._visibility = visibility_timeout
         self._redis_timeout = redis_timeout
         self._ssl_context = ssl_context
-        self._retry = retry or ReconnectPolicy(initial_delay=0.2, max_delay=5.0)
-        self._group_created = False
-        self._current: Delivery | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -120,8 +117,11 @@ class _ConsumerOptions:
             raise RuntimeError("run() calls the handlers of a Router: pass router=")
         return self.router
 
-    def _read_timeout(self, what: str) -> float:
-        return self._redis_timeout + (self._core.block_ms / 1000 if what == "new" else 0)
+    def _timeout(self, request: Request) -> float:
+        return self._redis_timeout + (self._core.block_ms / 1000 if request.blocks else 0)
+
+    def _client_name(self) -> str:
+        return f"jellyfish-consumer:{self._core.consumer}"
 
 
 class StreamConsumer(_ConsumerOptions):
@@ -169,25 +169,21 @@ class StreamConsumer(_ConsumerOptions):
             try:
                 await router.adispatch(delivery.event, delivery)
             except Exception:
-                logger.exception(
-                    "a handler failed on %s (sequence %s): it will be delivered again",
-                    type(delivery.event).__name__,
-                    delivery.sequence,
-                )
                 core.failed(delivery)
             else:
                 core.handled(delivery)
 
     async def _keep_alive(self) -> None:
+        core = self._core
         while True:
-            await anyio.sleep(self._visibility / 3)
-            in_progress = self._core.held()
+            await anyio.sleep(core.keep_alive_interval)
+            command = core.keep_alive()
             connection = self._connection
-            if in_progress and connection is not None and not connection.broken:
+            if command and connection is not None and not connection.broken:
                 try:
-                    await connection.execute(*self._core.keep_alive(in_progress))
+                    await connection.execute(*command)
                 except (*_RETRIED, ReplyError) as error:
-                    logger.warning("could not keep events %s: %s", in_progress, error)
+                    core.keep_alive_failed(error)
 
     def __aiter__(self) -> StreamConsumer:
         return self
@@ -218,49 +214,39 @@ class StreamConsumer(_ConsumerOptions):
 
     async def _next_for_loop(self) -> Delivery:
         core = self._core
-        if self._current is not None:
-            core.handled(self._current)
-            self._current = None
+        core.loop_moved_on()
         if self._closed:
             raise StopAsyncIteration
         try:
             delivery = await self._next()
         except _Closed:
             raise StopAsyncIteration from None
-        core.handed_out(delivery)
-        self._current = delivery
+        core.loop_took(delivery)
         return delivery
 
     async def _next(self) -> Delivery:
         core = self._core
-        backoff = self._retry.backoff()
         while True:
             try:
                 connection = await self._connect()
-                if core.unacknowledged:
-                    done = list(core.unacknowledged)
-                    await connection.execute(*core.acknowledge(done))
-                    core.acknowledged(done)
-                if core.ready:
-                    return core.ready.popleft()
-                what, command = core.next_read(anyio.current_time())
-                reply = await connection.execute(*command, timeout=self._read_timeout(what))
-                claimed = core.read_done(what, reply)
-                if claimed:
-                    counts = await connection.execute(*core.pending_counts(claimed))
-                    for delivery, data in core.counts_done(counts):
-                        await connection.pipeline(core.dead_letter(delivery, data))
-                backoff = self._retry.backoff()
+                delivery = await self._run(connection, core.fetch(anyio.current_time()))
             except _RETRIED as error:
                 if self._closed:
                     raise _Closed from None
-                delay = next(backoff)
-                logger.warning("consumer %s: %s; again in %.1f s", core.consumer, error, delay)
-                await anyio.sleep(delay)
-            except ReplyError as error:
-                if error.code != "NOGROUP":
-                    raise
-                self._group_created = False  # the stream or the group was deleted
+                await anyio.sleep(core.retry_delay(error))
+                continue
+            if delivery is not None:
+                return delivery
+
+    async def _run(self, connection: AsyncConnection, plan: Plan) -> Delivery | None:
+        replies: Any = None
+        while True:
+            try:
+                request = plan.send(replies)
+            except StopIteration as done:
+                delivery: Delivery | None = done.value
+                return delivery
+            replies = await connection.pipeline(request.commands, self._timeout(request))
 
     async def _connect(self) -> AsyncConnection:
         connection = self._connection
@@ -270,17 +256,10 @@ class StreamConsumer(_ConsumerOptions):
             connection = await AsyncConnection.open(
                 self._address,
                 timeout=self._redis_timeout,
-                client_name=f"jellyfish-consumer:{self._core.consumer}",
+                client_name=self._client_name(),
                 ssl_context=self._ssl_context,
             )
             self._connection = connection
-        if not self._group_created:
-            try:
-                await connection.execute(*self._core.create_group())
-            except ReplyError as error:
-                if error.code != "BUSYGROUP":
-                    raise
-            self._group_created = True
         return connection
 
 
@@ -315,11 +294,6 @@ class BlockingStreamConsumer(_ConsumerOptions):
                 try:
                     router.dispatch(delivery.event, delivery)
                 except Exception:
-                    logger.exception(
-                        "a handler failed on %s (sequence %s): it will be delivered again",
-                        type(delivery.event).__name__,
-                        delivery.sequence,
-                    )
                     core.failed(delivery)
                 else:
                     core.handled(delivery)
@@ -329,14 +303,15 @@ class BlockingStreamConsumer(_ConsumerOptions):
             self._acknowledge_quietly()
 
     def _keep_alive(self) -> None:
-        while not self._stop.wait(self._visibility / 3):
-            in_progress = self._core.held()
+        core = self._core
+        while not self._stop.wait(core.keep_alive_interval):
+            command = core.keep_alive()
             connection = self._connection
-            if in_progress and connection is not None and not connection.broken:
+            if command and connection is not None and not connection.broken:
                 try:
-                    connection.execute(*self._core.keep_alive(in_progress))
+                    connection.execute(*command)
                 except (*_RETRIED, ReplyError) as error:
-                    logger.warning("could not keep events %s: %s", in_progress, error)
+                    core.keep_alive_failed(error)
 
     def __iter__(self) -> Iterator[Any]:
         return (delivery.event for delivery in self.deliveries())
@@ -345,16 +320,13 @@ class BlockingStreamConsumer(_ConsumerOptions):
         """Each event in its :class:`~jellyfish.Delivery` (acknowledged on the next one)."""
         core = self._core
         while True:
-            if self._current is not None:
-                core.handled(self._current)
-                self._current = None
+            core.loop_moved_on()
             try:
                 delivery = self._next()
             except _Closed:
                 self._acknowledge_quietly()
                 return
-            core.handed_out(delivery)
-            self._current = delivery
+            core.loop_took(delivery)
             yield delivery
 
     def close(self) -> None:
@@ -385,36 +357,29 @@ class BlockingStreamConsumer(_ConsumerOptions):
 
     def _next(self) -> Delivery:
         core = self._core
-        backoff = self._retry.backoff()
         while True:
             if self._closed:
                 raise _Closed
             try:
                 connection = self._connect()
-                if core.unacknowledged:
-                    done = list(core.unacknowledged)
-                    connection.execute(*core.acknowledge(done))
-                    core.acknowledged(done)
-                if core.ready:
-                    return core.ready.popleft()
-                what, command = core.next_read(time.monotonic())
-                reply = connection.execute(*command, timeout=self._read_timeout(what))
-                claimed = core.read_done(what, reply)
-                if claimed:
-                    counts = connection.execute(*core.pending_counts(claimed))
-                    for delivery, data in core.counts_done(counts):
-                        connection.pipeline(core.dead_letter(delivery, data))
-                backoff = self._retry.backoff()
+                delivery = self._run(connection, core.fetch(time.monotonic()))
             except _RETRIED as error:
                 if self._closed:
                     raise _Closed from None
-                delay = next(backoff)
-                logger.warning("consumer %s: %s; again in %.1f s", core.consumer, error, delay)
-                self._stop.wait(delay)
-            except ReplyError as error:
-                if error.code != "NOGROUP":
-                    raise
-                self._group_created = False
+                self._stop.wait(core.retry_delay(error))
+                continue
+            if delivery is not None:
+                return delivery
+
+    def _run(self, connection: BlockingConnection, plan: Plan) -> Delivery | None:
+        replies: Any = None
+        while True:
+            try:
+                request = plan.send(replies)
+            except StopIteration as done:
+                delivery: Delivery | None = done.value
+                return delivery
+            replies = connection.pipeline(request.commands, self._timeout(request))
 
     def _connect(self) -> BlockingConnection:
         with self._lock:
@@ -423,18 +388,11 @@ class BlockingStreamConsumer(_ConsumerOptions):
                 connection = BlockingConnection.open(
                     self._address,
                     timeout=self._redis_timeout,
-                    client_name=f"jellyfish-consumer:{self._core.consumer}",
+                    client_name=self._client_name(),
                     ssl_context=self._ssl_context,
                 )
                 self._connection = connection
                 if self._closed:  # close() ran while we connected
                     connection.close()
                     raise _Closed
-        if not self._group_created:
-            try:
-                connection.execute(*self._core.create_group())
-            except ReplyError as error:
-                if error.code != "BUSYGROUP":
-                    raise
-            self._group_created = True
-        return connection
+            return connection

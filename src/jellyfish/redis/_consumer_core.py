@@ -2,7 +2,8 @@
 
 Both consumers (:class:`~jellyfish.redis.StreamConsumer` on anyio,
 :class:`~jellyfish.redis.BlockingStreamConsumer` on threads) are shells around
-:class:`ConsumerCore`: they run the commands it builds and hand it the replies.
+:class:`ConsumerCore`: they run the requests of its :meth:`~ConsumerCore.fetch` plans and
+hand it the replies, sleep the delays it draws, and tell it what handlers did.
 
 The order of reading: first the entries this consumer name already holds (after a restart
 under the same name), then, every half visibility timeout, the entries another consumer
@@ -17,19 +18,42 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from jellyfish._notifications._protocol import ReconnectPolicy
 from jellyfish._routing import Delivery
 from jellyfish.errors import DecodeError
 from jellyfish.redis._entries import decode_entry
-from jellyfish.redis._resp import Arg
+from jellyfish.redis._errors import ReplyError
+from jellyfish.redis._resp import Arg, checked
 
-__all__ = ["ConsumerCore", "logger"]
+__all__ = ["ConsumerCore", "Plan", "Request", "logger"]
 
 logger = logging.getLogger("jellyfish.consumer")
 
 Command = list[Arg]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Commands for the shell to send at once (pipelined); their replies go back, in order.
+
+    Error replies go back as :class:`~jellyfish.redis.ReplyError` values.
+    """
+
+    commands: list[Command]
+    blocks: bool = False
+    """A read that may wait up to ``block`` seconds for new entries (a longer timeout)."""
+
+
+Plan = Generator[Request, list[Any], "Delivery | None"]
+"""Requests to run, each sent the replies; it returns a delivery, or ``None``: plan again."""
+
+
+class _GroupGone(Exception):
+    """``NOGROUP``: the stream or the group was deleted (created again by the next plan)."""
 
 
 class ConsumerCore:
@@ -46,6 +70,7 @@ class ConsumerCore:
         block: float,
         start: str,
         max_deliveries: int | None,
+        retry: ReconnectPolicy,
     ) -> None:
         if not visibility_timeout > 0 or not math.isfinite(visibility_timeout):
             raise ValueError(f"visibility_timeout must be positive, got {visibility_timeout!r}")
@@ -69,6 +94,68 @@ class ConsumerCore:
         self._own_pending_read = False
         self._claim_cursor = "0-0"
         self._next_claim = 0.0
+        self.group_created = False
+        self.current: Delivery | None = None
+        """What the user's loop holds (acknowledged when it asks for the next one)."""
+        self._retry = retry
+        self._backoff = retry.backoff()
+
+    # -- what the shells run ------------------------------------------------------------------
+
+    def fetch(self, now: float) -> Plan:
+        """The requests towards the next delivery, at monotonic time ``now``.
+
+        Creates the group when needed, acknowledges what was handled, then hands out an
+        entry already read, or reads (own pending entries first, claims of what others
+        left, then new entries) and returns ``None`` for the shell to plan again.
+
+        Raises:
+            ReplyError: Redis refused a command for a reason retrying does not fix.
+        """
+        try:
+            delivery = yield from self._fetch(now)
+        except _GroupGone:
+            self.group_created = False
+            return None
+        self._backoff = self._retry.backoff()  # Redis answered: the next failure starts over
+        return delivery
+
+    def _fetch(self, now: float) -> Plan:
+        if not self.group_created:
+            (reply,) = yield Request([self.create_group()])
+            if not (isinstance(reply, ReplyError) and reply.code == "BUSYGROUP"):
+                _checked(reply)
+            self.group_created = True
+        if self.unacknowledged:
+            done = list(self.unacknowledged)
+            (reply,) = yield Request([self.acknowledge(done)])
+            _checked(reply)
+            self.acknowledged(done)
+        if self.ready:
+            return self.ready.popleft()
+        what, command = self.next_read(now)
+        (reply,) = yield Request([command], blocks=what == "new")
+        claimed = self.read_done(what, _checked(reply))
+        if claimed:
+            (counts,) = yield Request([self.pending_counts(claimed)])
+            for delivery, data in self.counts_done(_checked(counts)):
+                yield Request(self.dead_letter(delivery, data))
+        return None
+
+    def retry_delay(self, error: Exception) -> float:
+        """Redis failed (unreachable, timed out): seconds to wait before planning again."""
+        delay = next(self._backoff)
+        logger.warning("consumer %s: %s; again in %.1f s", self.consumer, error, delay)
+        return delay
+
+    @property
+    def keep_alive_interval(self) -> float:
+        """Seconds between two :meth:`keep_alive` commands (a third of the visibility)."""
+        return self.visibility_ms / 3000
+
+    def keep_alive_failed(self, error: Exception) -> None:
+        """The keep-alive command failed (the next one tries again)."""
+        logger.warning("could not keep events %s: %s", self.held(), error)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -105,11 +192,12 @@ class ConsumerCore:
         """``XACK`` of entries whose handlers returned."""
         return ["XACK", self.stream, self.group, *entry_ids]
 
-    def keep_alive(self, entry_ids: Sequence[str]) -> Command:
-        """Resets the idle time of entries being handled (so nobody reclaims them)."""
-        return [
-            "XCLAIM", self.stream, self.group, self.consumer, 0, *entry_ids, "JUSTID",
-        ]  # fmt: skip
+    def keep_alive(self) -> Command | None:
+        """Resets the idle time of the entries held (so nobody reclaims them); None: none."""
+        held = self.held()
+        if not held:
+            return None
+        return ["XCLAIM", self.stream, self.group, self.consumer, 0, *held, "JUSTID"]
 
     def dead_letter(self, delivery: Delivery, data: bytes) -> list[Command]:
         """Moves an entry that failed too often to ``<stream>:dead`` and acknowledges it."""
@@ -202,14 +290,39 @@ class ConsumerCore:
         self.unacknowledged.append(delivery.entry_id)
 
     def failed(self, delivery: Delivery) -> None:
-        """Its handler raised: leave it pending, for a redelivery after the visibility timeout."""
+        """Its handler raised (call it in the ``except``: the error is logged).
+
+        The entry stays pending, for a redelivery after the visibility timeout.
+        """
         assert delivery.entry_id is not None
+        logger.exception(
+            "a handler failed on %s (sequence %s): it will be delivered again",
+            type(delivery.event).__name__,
+            delivery.sequence,
+        )
         self.in_progress.discard(delivery.entry_id)
+
+    def loop_moved_on(self) -> None:
+        """The user's loop asks for the next event: the one it held is handled."""
+        if self.current is not None:
+            self.handled(self.current)
+            self.current = None
+
+    def loop_took(self, delivery: Delivery) -> None:
+        """The user's loop got ``delivery``."""
+        self.handed_out(delivery)
+        self.current = delivery
 
     def acknowledged(self, entry_ids: Sequence[str]) -> None:
         """``XACK`` of ``entry_ids`` succeeded."""
         done = set(entry_ids)
         self.unacknowledged = [i for i in self.unacknowledged if i not in done]
+
+
+def _checked(reply: Any) -> Any:
+    if isinstance(reply, ReplyError) and reply.code == "NOGROUP":
+        raise _GroupGone
+    return checked(reply)
 
 
 def _text(value: Any) -> str:

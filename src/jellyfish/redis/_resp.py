@@ -1,7 +1,10 @@
 """RESP2, the Redis protocol, without I/O: commands to bytes, bytes to replies, URLs.
 
 Both connection shells (blocking sockets and anyio streams) use this module and only move
-bytes. Replies are decoded the way the wire says: simple strings as ``str``, bulk strings as
+bytes: a :class:`Conversation` holds a connection's state and makes every decision (what
+to send, what a reply is, which error a failure becomes).
+
+Replies are decoded the way the wire says: simple strings as ``str``, bulk strings as
 ``bytes`` (``None`` for a nil), integers as ``int``, arrays as ``list`` (``None`` for a nil
 array), and error replies as :class:`ReplyError` *values* (the shells raise them), so that
 one reply of a pipeline failing does not hide the others.
@@ -15,10 +18,16 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-from jellyfish.redis._errors import ReplyError
+from jellyfish.redis._errors import (
+    RedisConnectionError,
+    RedisError,
+    RedisTimeoutError,
+    ReplyError,
+)
 
 __all__ = [
     "NEED_DATA",
+    "Conversation",
     "RedisAddress",
     "ReplyParser",
     "Script",
@@ -149,6 +158,11 @@ class Script:
         """The ``EVAL`` command, which also loads the script."""
         return ["EVAL", self.source, len(keys), *keys, *args]
 
+    @staticmethod
+    def not_loaded(error: ReplyError) -> bool:
+        """Whether ``EVALSHA`` failed because Redis does not hold the script (then ``EVAL``)."""
+        return error.code == "NOSCRIPT"
+
 
 @dataclass(frozen=True)
 class RedisAddress:
@@ -227,3 +241,73 @@ class RedisAddress:
         if client_name:
             commands.append(["CLIENT", "SETNAME", client_name])
         return commands
+
+    def connect_failed(self, error: OSError) -> RedisError:
+        """The error for a connect that failed with ``error`` (a ``TimeoutError`` included)."""
+        if isinstance(error, TimeoutError):
+            return RedisTimeoutError(f"connecting to {self.url} timed out")
+        return RedisConnectionError(f"cannot connect to {self.url}: {error}")
+
+
+class Conversation:
+    """One connection's state without I/O: what to send, the replies, what failures mean.
+
+    A shell sends :meth:`request`'s bytes, feeds what it reads to :meth:`receive` while
+    :meth:`next_reply` says :data:`NEED_DATA`, and raises what :meth:`failed` makes of a
+    failed read or write. A failure half-way (timeout, cancellation, a broken socket)
+    ends the conversation for good: what Redis did with the command is unknown, and the
+    next reply read would belong to the wrong command.
+    """
+
+    __slots__ = ("_parser", "address", "broken")
+
+    def __init__(self, address: RedisAddress) -> None:
+        self.address = address
+        self.broken = False
+        self._parser = ReplyParser()
+
+    def __repr__(self) -> str:
+        return f"{self.address.url!r}, {'broken' if self.broken else 'open'}"
+
+    def request(self, commands: Sequence[Sequence[Arg]]) -> bytes:
+        """The bytes of ``commands`` (their replies are read in the same order)."""
+        if self.broken:
+            raise RedisConnectionError(f"the connection to {self.address.url} is closed")
+        return b"".join(encode_command(command) for command in commands)
+
+    def receive(self, data: bytes) -> None:
+        """Bytes read from the connection; ``b""`` when Redis closed it."""
+        if not data:
+            raise RedisConnectionError(f"{self.address.url} closed the connection")
+        self._parser.feed(data)
+
+    def next_reply(self) -> Any:
+        """The next reply (error replies as :class:`ReplyError` values), or :data:`NEED_DATA`."""
+        try:
+            return self._parser.next_reply()
+        except ValueError as error:
+            raise RedisConnectionError(f"not a Redis reply: {error}") from None
+
+    def failed(self, error: OSError | Exception, timeout: float) -> RedisError:
+        """Reading or writing failed half-way with ``error``: the conversation is over.
+
+        Returns the error to raise: :class:`RedisTimeoutError` for a ``TimeoutError``
+        (``timeout`` seconds passed), else :class:`RedisConnectionError`.
+        """
+        self.broken = True
+        if isinstance(error, TimeoutError):
+            return RedisTimeoutError(f"{self.address.url} did not answer within {timeout} s")
+        return RedisConnectionError(f"the connection to {self.address.url} broke: {error!r}")
+
+    def logged_in(self, replies: Sequence[Any]) -> None:
+        """Checks the replies to :meth:`RedisAddress.handshake`'s commands."""
+        for reply in replies:
+            if isinstance(reply, ReplyError):
+                raise RedisConnectionError(f"{self.address.url} refused the login: {reply}")
+
+
+def checked(reply: Any) -> Any:
+    """``reply``, or the :class:`ReplyError` it is raised."""
+    if isinstance(reply, ReplyError):
+        raise reply
+    return reply
