@@ -330,13 +330,7 @@ class Bridge:
     # -- one session: a connection to Redis, standby, leadership ----------------------------
 
     async def _session(self) -> None:
-        redis = await AsyncConnection.open(
-            self._address,
-            timeout=self._redis_timeout,
-            client_name=f"jellyfish-bridge:{self._name}",
-            ssl_context=self._ssl_context,
-        )
-        async with redis:
+        async with await self._open("jellyfish-bridge") as redis:
             fence = await self._acquire(redis)
             self._fence = fence
             self._role = "leader"
@@ -354,6 +348,15 @@ class Bridge:
                 self._role = "standby"
                 with anyio.CancelScope(shield=True):
                     await self._release(lease_value)
+
+    async def _open(self, role: str) -> AsyncConnection:
+        """A connection to Redis, named ``role:name`` in ``CLIENT LIST``."""
+        return await AsyncConnection.open(
+            self._address,
+            timeout=self._redis_timeout,
+            client_name=f"{role}:{self._name}",
+            ssl_context=self._ssl_context,
+        )
 
     async def _acquire(self, redis: AsyncConnection) -> int:
         """Wait until this bridge holds the lease; its fencing token."""
@@ -430,13 +433,7 @@ class Bridge:
         On a connection of its own: its blocking reads would delay the lease's renewals on
         the leader's.
         """
-        inbox = await AsyncConnection.open(
-            self._address,
-            timeout=self._redis_timeout,
-            client_name=f"jellyfish-bridge-inbox:{self._name}",
-            ssl_context=self._ssl_context,
-        )
-        async with inbox:
+        async with await self._open("jellyfish-bridge-inbox") as inbox:
             send, receive = anyio.create_memory_object_stream[Any](MAX_BATCH)
             failure = _Failure()
             async with anyio.create_task_group() as group:
