@@ -113,6 +113,40 @@ def test_the_catch_up_comes_first_and_is_marked_synthetic(flavour: str) -> None:
     assert server.room_requests == 1
 
 
+def take_all_closing_after(flavour: str, count: int) -> Callable[[Any], Any]:
+    """A consumer: iterates ``deliveries()`` to its end, closing the notifier at ``count``."""
+    if flavour == "blocking":
+
+        def blocking(notifier: BlockingNotifier) -> list[Any]:
+            got = []
+            for item in notifier.deliveries():
+                got.append(item)
+                if len(got) == count:
+                    notifier.close()
+            return got
+
+        return blocking
+
+    async def asynchronous(notifier: Notifier) -> list[Any]:
+        got = []
+        async for item in notifier.deliveries():
+            got.append(item)
+            if len(got) == count:
+                await notifier.aclose()
+        return got
+
+    return asynchronous
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_deliveries_end_when_the_notifier_closes(flavour: str) -> None:
+    with FakeServerSocket(rooms=ROOMS, post_subscribe_frames=FRAMES) as server:
+        got = run_notifier(
+            flavour, server.address, take_all_closing_after(flavour, 5), catch_up=True
+        )
+    assert [d.event for d in got] == CAUGHT_UP + EXPECTED
+
+
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_plain_iteration_yields_the_bare_events(flavour: str) -> None:
     with FakeServerSocket(rooms=ROOMS, post_subscribe_frames=FRAMES) as server:

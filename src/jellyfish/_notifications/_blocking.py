@@ -268,7 +268,9 @@ class BlockingNotifier(NotifierBase):
         (``source="catch_up"``), ``False`` for one Jellyfish sent (``"websocket"``).
         """
         self._start_iterating()
-        return _Deliveries(self)
+        # _next_item raises StopIteration once the notifier closed: that ends iter()
+        items: Iterator[Item] = iter(self._next_item, None)
+        return map(wrap, items)
 
     def _next_item(self) -> Item:
         self._start_iterating()
@@ -607,18 +609,3 @@ class BlockingNotifier(NotifierBase):
             if core.handled(item):
                 with self._condition:
                     self._condition.notify_all()
-
-
-class _Deliveries:
-    """What :meth:`BlockingNotifier.deliveries` returns: the queue, items wrapped."""
-
-    __slots__ = ("_notifier",)
-
-    def __init__(self, notifier: BlockingNotifier) -> None:
-        self._notifier = notifier
-
-    def __iter__(self) -> _Deliveries:
-        return self
-
-    def __next__(self) -> Delivery:
-        return wrap(self._notifier._next_item())
