@@ -340,3 +340,22 @@ def test_the_excerpt_in_the_docs_is_the_example_code() -> None:
     source = (EXAMPLES / "deploy_notifier_service.py").read_text()
     for line in code.splitlines():
         assert line.strip() in source, line
+
+
+def test_each_guarantee_of_the_stream_names_a_test_that_exists() -> None:
+    """Every row of "What the stream guarantees" points at tests of tests/streams."""
+    page = (ROOT / "docs" / "deploying.md").read_text()
+    section = page.split("### What the stream guarantees")[1].split("\n### ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    streams = ROOT / "tests" / "streams"
+    sources = "".join(path.read_text() for path in streams.glob("test_*.py"))
+    named = []
+    for row in rows[1:]:  # the header row names no test
+        tests = row.strip()[1:-1].split("|")[-1]  # the last cell, empty in some rows
+        for name in tests.split("`")[1::2]:
+            named.append(name)
+            if name.endswith(".py"):
+                assert (streams / name).is_file(), name
+            else:
+                assert f"def {name}(" in sources, name
+    assert len(named) >= 15, named

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from jellyfish import AsyncRoomApi, PeerOptionsWebRTC
+from jellyfish.events import ServerMessage, ServerMessageRoomCreated
 from jellyfish.redis import Bridge
 from jellyfish.testing import JellyfishServer
 
@@ -133,6 +134,55 @@ async def test_webhooks_wait_in_the_inbox_while_no_bridge_leads(
         ("PeerAdded", "while-nobody-leads", False),
         ("RoomCreated", "heard-by-no-bridge", True),
     ]
+
+
+async def test_an_inbox_trimmed_while_nobody_leads_loses_nothing_that_changes_the_state(
+    redis_server: RedisServer,
+) -> None:
+    """``maxlen`` bounds the inbox too: what the trim dropped, the takeover's catch-up restores.
+
+    Redis trims ``MAXLEN ~`` by whole nodes of 100 entries, hence the 400 webhooks. The
+    stream is trimmed as well (``maxlen`` bounds both), so the published state (the hash
+    the bridges keep in Redis) is what must end as ``GET /room`` shows.
+    """
+    redis_server.execute("SET", f"{STREAM}:lease", "7:elsewhere", "PX", 60_000)
+    async with JellyfishServer() as server, AsyncRoomApi(server.address, server.token) as api:
+        standby = webhook_bridge(server, redis_server, "standby", maxlen=10)
+        async with anyio.create_task_group() as group:
+            group.start_soon(standby.run)
+            await await_until(lambda: standby.stats.role == "standby", what="a standby")
+            hook = f"{standby.webhook_url}/hook"
+            await api.create_room(room_id="first-in-the-inbox", webhook_url=hook)
+            await await_until(lambda: standby.stats.webhooks_received == 1)
+            async with httpx.AsyncClient() as client:  # as Jellyfish: one at a time
+                for index in range(400):
+                    body = ServerMessage(
+                        room_created=ServerMessageRoomCreated(room_id=f"gone-{index}")
+                    ).SerializeToString()
+                    answer = await client.post(
+                        hook, content=body, headers={"content-type": "application/x-protobuf"}
+                    )
+                    assert answer.status_code == 204, answer.text
+            held = redis_server.execute("XLEN", f"{STREAM}:inbox")
+            first = redis_server.execute("XRANGE", f"{STREAM}:inbox", "-", "+", "COUNT", 1)
+            redis_server.execute("DEL", f"{STREAM}:lease")  # the other bridge is gone
+            await await_until(lambda: published_rooms(redis_server) == {b"first-in-the-inbox"})
+            await await_until(lambda: standby.stats.catch_ups == 1)  # counted after the append
+            stats = standby.stats
+            group.cancel_scope.cancel()
+    assert held < 401  # trimmed, the room's webhook with it
+    assert b"first-in-the-inbox" not in first[0][1][1]
+    # the inbox replayed (the fake rooms that survived the trim), then the catch-up:
+    # it deleted each of them and restored the room whose webhook was trimmed
+    assert (stats.appended, stats.synthesized) == (2 * held + 1, held + 1)
+    stream = read_stream(redis_server)
+    first_sequence = stream[0].sequence
+    assert [d.sequence for d in stream] == list(range(first_sequence, first_sequence + len(stream)))
+
+
+def published_rooms(redis: RedisServer) -> set[bytes]:
+    """The rooms of the state the bridges published (the hash beside the stream)."""
+    return set(redis.execute("HKEYS", f"{STREAM}:state"))
 
 
 async def test_a_refused_webhook_marks_a_gap_where_the_leader_catches_up(
