@@ -68,7 +68,8 @@ class FakeServerSocket:
         self.rooms = list(rooms)
         """What ``GET /room`` answers (the JSON of each room)."""
         self.room_statuses = list(room_statuses)
-        """Statuses ``GET /room`` answers first, one per request (e.g. 503; 0: no answer)."""
+        """Statuses ``GET /room`` answers first, one per request (e.g. 503; 0: no answer;
+        -1: a 200 whose body the connection cuts short)."""
         self.room_requests = 0
         self.ssl_context = ssl_context
         self.silent_after_auth = silent_after_auth
@@ -243,6 +244,9 @@ class FakeServerSocket:
             status, body = self.room_statuses.pop(0), {"errors": "try again"}
             if status == 0:  # no answer at all: the client's timeout ends it
                 await anyio.sleep_forever()
+            if status == -1:  # the connection closes (by the caller) inside the body
+                await stream.send(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{")
+                return
         else:
             status, body = 200, {"data": self.rooms}
         content = json.dumps(body).encode()

@@ -164,6 +164,19 @@ def test_without_catch_up_there_is_no_get_room(flavour: str) -> None:
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_room_list_the_connection_cut_is_tried_again_on_the_same_connection(
+    flavour: str,
+) -> None:
+    with FakeServerSocket(rooms=ROOMS, room_statuses=[-1]) as server:
+        stats = run_notifier(
+            flavour, server.address, stats_now(flavour), catch_up=True, reconnect=FAST
+        )
+        assert server.room_requests == 2
+        assert server.connections == 1
+    assert (stats.catch_ups, stats.synthesized, stats.reconnects) == (1, 2, 0)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
 def test_5xx_answers_are_tried_again_on_the_same_connection(flavour: str) -> None:
     with FakeServerSocket(rooms=ROOMS, room_statuses=[503, 500]) as server:
         stats = run_notifier(

@@ -168,7 +168,7 @@ def test_an_injected_blocking_client_answers_within_the_deadline() -> None:
             assert api.get_all_rooms(timeout=DRIP_INTERVAL * 30) == []
     with one_shot_server(TRUNCATED + b'{"data":') as address, httpx.Client() as client:  # noqa: SIM117
         with RoomApi(address, http_client=client) as api, pytest.raises(DecodeError):
-            api.get_all_rooms(timeout=DEADLINE * 5)
+            api.create_room(timeout=DEADLINE * 5)
 
 
 def test_connection_is_not_reused_after_a_deadline() -> None:
@@ -246,11 +246,22 @@ BROKEN_BODIES = [
 
 @pytest.mark.parametrize(("answer", "cause"), BROKEN_BODIES, ids=["truncated", "undecodable"])
 def test_unreadable_2xx_body_is_a_decode_error_with_status(answer: bytes, cause: str) -> None:
+    """After a POST the 2xx status says the room was created: the error carries it."""
     with one_shot_server(answer) as address, RoomApi(address) as api:  # noqa: SIM117
         with pytest.raises(DecodeError) as info:
-            api.get_all_rooms()
+            api.create_room()
     assert info.value.status_code == 200
-    assert f"GET /room: {cause} (status 200)" in info.value.message
+    assert f"POST /room: {cause} (status 200)" in info.value.message
+
+
+def test_a_get_whose_body_the_connection_cut_is_a_connection_failure() -> None:
+    """A read applied nothing: the cut is the transport failure it is (safe to retry)."""
+    with one_shot_server(TRUNCATED + b'{"data":') as address, RoomApi(address) as api:  # noqa: SIM117
+        with pytest.raises(ConnectionFailedError):
+            api.get_all_rooms()
+    with one_shot_server(UNDECODABLE) as address, RoomApi(address) as api:  # noqa: SIM117
+        with pytest.raises(DecodeError, match=r"GET /room: undecodable body \(status 200\)"):
+            api.get_all_rooms()  # a broken encoding is no transport failure
 
 
 @pytest.mark.anyio
@@ -264,9 +275,17 @@ async def test_unreadable_2xx_body_is_a_decode_error_with_status_async(
     with one_shot_server(answer) as address:
         async with AsyncRoomApi(address) as api:
             with pytest.raises(DecodeError) as info:
-                await api.get_all_rooms()
+                await api.create_room()
     assert info.value.status_code == 200
-    assert f"GET /room: {cause} (status 200)" in info.value.message
+    assert f"POST /room: {cause} (status 200)" in info.value.message
+
+
+@pytest.mark.anyio
+async def test_a_get_whose_body_the_connection_cut_is_a_connection_failure_async() -> None:
+    with one_shot_server(TRUNCATED + b'{"data":') as address:
+        async with AsyncRoomApi(address) as api:
+            with pytest.raises(ConnectionFailedError):
+                await api.get_all_rooms()
 
 
 @pytest.mark.anyio

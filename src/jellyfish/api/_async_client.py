@@ -231,7 +231,9 @@ class AsyncClient:
                 with _io.shielded():
                     await response.aclose()
                 if response.is_success and not isinstance(exc, httpx.TimeoutException):
-                    raise call.unreadable(response, exc) from exc
+                    unreadable = call.unreadable(response, exc)
+                    if unreadable is not None:
+                        raise unreadable from exc
                 raise
             except BaseException:
                 with _io.shielded():

@@ -413,11 +413,22 @@ class Call(Generic[T]):
         message = f"{reason} (the error body is {size}, not read)"
         return HTTPError.from_status(response.status_code, message, self.method, self.path)
 
-    def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError:
-        """The error for a 2xx answer whose body could not be read to its end."""
+    def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError | None:
+        """The error for a 2xx answer whose body could not be read to its end.
+
+        ``None`` when the connection broke during a ``GET``'s body: a read applies nothing,
+        so that is the transport failure it is (the caller raises ``exc`` as such, and
+        trying again is safe). After any other method, the 2xx status says the operation
+        was applied: a ``DecodeError`` carrying that status.
+        """
         import httpx
 
-        cause = "undecodable body" if isinstance(exc, httpx.DecodingError) else "truncated body"
+        if isinstance(exc, httpx.DecodingError):
+            cause = "undecodable body"
+        elif self.method == "GET":
+            return None
+        else:
+            cause = "truncated body"
         return DecodeError(
             f"{self.method} {self.path}: {cause} (status {response.status_code}): "
             f"{exc or type(exc).__name__}",
