@@ -33,7 +33,7 @@ def test_the_own_pool_goes_through_a_proxy_from_the_environment(
 ) -> None:
     with stub_server(lambda *_: json_reply(200, ROOMS)) as proxy:
         no_proxy_variables.setenv(variable, f"http://{proxy.address}")
-        with RoomApi("jellyfish.invalid:5002") as api:
+        with RoomApi("jellyfish.invalid:5002", "development") as api:  # not JELLYFISH_TOKEN
             assert api.get_all_rooms() == []
     method, target, _, headers = proxy.requests[0]
     assert (method, target) == ("GET", "http://jellyfish.invalid:5002/room")
