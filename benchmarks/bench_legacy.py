@@ -189,7 +189,7 @@ def bench_decoder(quick: bool, legacy: Legacy | None, skipped: str) -> Result:
     ours_count = max(1, int(seconds_per_side * best_rate(ours, 50, repeats=1)))
     theirs_count = 1
     if legacy is not None:
-        ours_names = ["ServerMessage" + type(decode_notification(f)).__name__ for f in frames]
+        ours_names = [type(decode_notification(f)).__name__ for f in frames]  # 0.4.0's names
         if legacy.ask(op="names")["names"] != ours_names:
             raise RuntimeError("0.4.0 and ours decode the mix to different notification types")
         theirs_count = max(1, int(seconds_per_side * theirs(5) / n))
