@@ -230,10 +230,9 @@ class AsyncClient:
             except httpx.RequestError as exc:
                 with _io.shielded():
                     await response.aclose()
-                if response.is_success and not isinstance(exc, httpx.TimeoutException):
-                    unreadable = call.unreadable(response, exc)
-                    if unreadable is not None:
-                        raise unreadable from exc
+                unreadable = call.unreadable(response, exc)
+                if unreadable is not None:
+                    raise unreadable from exc
                 raise
             except BaseException:
                 with _io.shielded():

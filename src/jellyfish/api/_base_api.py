@@ -414,15 +414,18 @@ class Call(Generic[T]):
         return HTTPError.from_status(response.status_code, message, self.method, self.path)
 
     def unreadable(self, response: httpx.Response, exc: httpx.RequestError) -> DecodeError | None:
-        """The error for a 2xx answer whose body could not be read to its end.
+        """The error for an answer whose body could not be read to its end, or ``None``.
 
-        ``None`` when the connection broke during a ``GET``'s body: a read applies nothing,
-        so that is the transport failure it is (the caller raises ``exc`` as such, and
-        trying again is safe). After any other method, the 2xx status says the operation
-        was applied: a ``DecodeError`` carrying that status.
+        ``None``: raise ``exc`` as the transport failure it is. That is the case for a
+        non-2xx answer, a timeout, and a connection that broke
+        during a ``GET``'s body (a read applies nothing: trying again is safe). After any
+        other method, the 2xx status says the operation was applied: a ``DecodeError``
+        carrying that status.
         """
         import httpx
 
+        if not response.is_success or isinstance(exc, httpx.TimeoutException):
+            return None
         if isinstance(exc, httpx.DecodingError):
             cause = "undecodable body"
         elif self.method == "GET":
