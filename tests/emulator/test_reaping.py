@@ -20,6 +20,7 @@ each rule; the defaults are Cowboy's.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -155,7 +156,7 @@ def test_a_request_in_progress_gets_the_idle_timeout() -> None:
 
 def test_an_idle_websocket_is_closed_with_1000_and_a_ponging_one_stays() -> None:
     with JellyfishServer(
-        request_timeout=REQUEST, idle_timeout=IDLE, heartbeat_interval=IDLE / 4
+        request_timeout=REQUEST, idle_timeout=IDLE, heartbeat_interval=IDLE / 5
     ) as server:
         silent = websocket.create_connection(server.server_websocket_url, timeout=WAIT)
         opened = time.monotonic()
@@ -163,25 +164,66 @@ def test_an_idle_websocket_is_closed_with_1000_and_a_ponging_one_stays() -> None
         auth = ServerMessage(auth_request=ServerMessage.AuthRequest(token=server.token))
         live.send_binary(auth.SerializeToString())
         assert ServerMessage.FromString(live.recv()).WhichOneof("content") == "authenticated"
+        # the authenticated client answers every ping at once (websocket-client pongs while it
+        # reads), from now on: its pongs are the only data that keep it open
+        answering = _PingAnswerer(live)
+        answering.start()
+        try:
+            opcode, data = silent.recv_data(control_frame=True)
+            closed = time.monotonic()
+            assert opcode == websocket.ABNF.OPCODE_CLOSE
+            assert data[:2] == (1000).to_bytes(2, "big")
+            assert closed - opened >= IDLE * 0.9
+            silent.shutdown()  # the server closed the connection after its close frame
 
-        opcode, data = silent.recv_data(control_frame=True)
-        closed = time.monotonic()
-        assert opcode == websocket.ABNF.OPCODE_CLOSE
-        assert data[:2] == (1000).to_bytes(2, "big")
-        assert closed - opened >= IDLE * 0.9
-        silent.shutdown()  # the server closed the connection after its close frame
-
-        # the authenticated client gets pings every IDLE/4 and answers them: still open
-        deadline = time.monotonic() + 2 * IDLE
-        pings = 0
-        while time.monotonic() < deadline:
-            opcode, _ = live.recv_data(control_frame=True)
-            assert opcode != websocket.ABNF.OPCODE_CLOSE
-            if opcode == websocket.ABNF.OPCODE_PING:
-                pings += 1
-                live.pong(b"")
-        assert pings >= 4
+            # 8 more pings, IDLE/5 apart, span longer than IDLE: a connection without data
+            # would have been closed in that time
+            assert answering.wait_for_pings(answering.pings + 8, timeout=WAIT)
+        finally:
+            answering.stop()
+        assert answering.closed_by_server is None
         live.close()
+
+
+class _PingAnswerer(threading.Thread):
+    """Reads a client WebSocket until stopped: counts pings (answered by websocket-client)."""
+
+    def __init__(self, connection: websocket.WebSocket) -> None:
+        super().__init__(daemon=True)
+        self.connection = connection
+        self.pings = 0
+        self.closed_by_server: bytes | None = None
+        self._stopping = threading.Event()
+        self._changed = threading.Condition()
+
+    def run(self) -> None:
+        self.connection.settimeout(0.05)  # to see `stop()` between frames
+        while not self._stopping.is_set():
+            try:
+                opcode, data = self.connection.recv_data(control_frame=True)
+            except websocket.WebSocketTimeoutException:
+                continue
+            with self._changed:
+                if opcode == websocket.ABNF.OPCODE_PING:
+                    self.pings += 1
+                elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                    self.closed_by_server = data
+                self._changed.notify_all()
+            if self.closed_by_server is not None:
+                return
+
+    def wait_for_pings(self, count: int, timeout: float) -> bool:
+        """Whether ``count`` pings came in time, the connection still open."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self.pings >= count or self.closed_by_server is not None, timeout
+            )
+            return self.pings >= count and self.closed_by_server is None
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(WAIT)
+        self.connection.settimeout(WAIT)
 
 
 def test_thousands_of_idle_and_half_sent_sockets_are_all_reaped() -> None:
