@@ -7,8 +7,14 @@ backends: asyncio and trio.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["jellyfish.testing.pytest_plugin"]
+
+# CI shares two cores among several workers: how long a draw takes there says nothing about the
+# code under test, and a slow draw must not fail a property (what it checks is never timing).
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture(params=["asyncio", "trio"])
