@@ -6,6 +6,9 @@ backends: asyncio and trio.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -20,3 +23,15 @@ settings.load_profile("suite")
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _collect_garbage_after_each_module() -> Iterator[None]:
+    """An unclosed socket held in a reference cycle fails the module that leaked it.
+
+    The garbage collector finalizes such a socket whenever it next runs, and pytest reports its
+    ResourceWarning in whatever test is running then, on that worker; collecting here reports it
+    in the teardown of the module's last test.
+    """
+    yield
+    gc.collect()
