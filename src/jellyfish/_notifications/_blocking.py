@@ -24,6 +24,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import websocket
 
@@ -32,6 +33,9 @@ from jellyfish._notifications._core import DELIVERED, READ_SIZE, Event, Item, wr
 from jellyfish._notifications._protocol import Subscription
 from jellyfish._routing import Delivery
 from jellyfish.errors import JellyfishError
+
+if TYPE_CHECKING:
+    from jellyfish.api._sync_io import Hangup
 
 __all__ = ["BlockingNotifier"]
 
@@ -104,6 +108,8 @@ class BlockingNotifier(NotifierBase):
         self._condition = threading.Condition()
         self._send_lock = threading.Lock()
         self._socket: socket.socket | None = None
+        self._catch_up_hangup: Hangup | None = None
+        """Ends the connection of the catch-up's ``GET /room`` in flight (close())."""
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._loop_thread: threading.Thread | None = None
@@ -210,6 +216,8 @@ class BlockingNotifier(NotifierBase):
             self._core.drop_backlog()
             if threading.current_thread() is not self._loop_thread:
                 self._interrupt_reading()
+            if self._catch_up_hangup is not None:
+                self._catch_up_hangup.hang_up()
             self._condition.notify_all()
         thread = self._thread
         if thread is None or thread is threading.current_thread():
@@ -524,17 +532,27 @@ class BlockingNotifier(NotifierBase):
     def _catch_up(self) -> int:
         """``GET /room`` for a catch-up, tried again as the core says (reading waits).
 
-        A :meth:`close` meanwhile waits for the call (at most ``timeouts.catch_up``; a
-        thread cannot be interrupted) within the close grace, as for a handler.
+        A :meth:`close` meanwhile shuts the call's connection down: the call fails at once
+        (a connect or TLS handshake in progress first ends at its timeout).
         """
         from jellyfish.api import RoomApi  # catch_up=True only: it loads httpx
+        from jellyfish.api._sync_io import Hangup
 
         core = self._core
         while True:
+            hangup = Hangup()
+            with self._condition:
+                if self._closing:
+                    raise _Closing
+                self._catch_up_hangup = hangup
             try:
-                with RoomApi(
-                    server_api_token=self._settings.server_api_token, **self._room_api_options()
-                ) as room_api:
+                with (
+                    hangup.calls(),
+                    RoomApi(
+                        server_api_token=self._settings.server_api_token,
+                        **self._room_api_options(),
+                    ) as room_api,
+                ):
                     rooms = room_api.get_all_rooms()
             except JellyfishError as error:
                 if self._closing:
@@ -544,6 +562,9 @@ class BlockingNotifier(NotifierBase):
                 if self._stop.wait(delay):
                     raise _Closing from None
                 continue
+            finally:
+                with self._condition:
+                    self._catch_up_hangup = None
             with self._condition:
                 if self._closing:
                     raise _Closing

@@ -20,11 +20,13 @@ first call builds the pool, not when ``RoomApi`` is imported.
 from __future__ import annotations
 
 import contextvars
+import socket
 import threading
 import time
 import typing
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
@@ -37,6 +39,69 @@ T = TypeVar("T")
 
 call_deadline: ContextVar[float | None] = ContextVar("jellyfish_rest_deadline", default=None)
 """The ``time.monotonic()`` by which the call running in this context must end, if any."""
+
+
+call_hangup: ContextVar[Hangup | None] = ContextVar("jellyfish_rest_hangup", default=None)
+"""The :class:`Hangup` that may end the connections of the calls running in this context."""
+
+
+class _HasSocket(typing.Protocol):
+    def get_extra_info(self, info: str) -> typing.Any: ...
+
+
+class Hangup:
+    """Lets another thread end the calls one thread makes on the SDK's own pool.
+
+    A blocking read cannot be cancelled, but shutting its socket down from another thread
+    ends it: every connection opened by a call inside :meth:`calls` is registered here, and
+    :meth:`hang_up` shuts them all down (and every connection opened afterwards, at once).
+    The call then fails as on a dropped connection (``ConnectionFailedError``). A connect
+    still in progress ends at its timeout, then its connection is shut down.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: weakref.WeakSet[_HasSocket] = weakref.WeakSet()
+        self._hung_up = False
+
+    @contextmanager
+    def calls(self) -> Iterator[None]:
+        """Register the connections of the calls made inside this block."""
+        token = call_hangup.set(self)
+        try:
+            yield
+        finally:
+            call_hangup.reset(token)
+
+    def hang_up(self) -> None:
+        """Shut down every registered connection, and any opened from now on."""
+        with self._lock:
+            self._hung_up = True
+            for stream in list(self._streams):
+                _shut_down(stream)
+
+    def adopt(self, stream: _HasSocket) -> None:
+        """Register a connection just opened (shut down at once after :meth:`hang_up`)."""
+        with self._lock:
+            if self._hung_up:
+                _shut_down(stream)
+            else:
+                self._streams.add(stream)
+
+    def release(self, stream: _HasSocket, close: Callable[[], None]) -> None:
+        """Forget a connection and ``close`` it, never while :meth:`hang_up` shuts it down."""
+        with self._lock:
+            self._streams.discard(stream)
+            close()
+
+
+def _shut_down(stream: _HasSocket) -> None:
+    sock = stream.get_extra_info("socket")
+    if isinstance(sock, socket.socket):
+        # socket.socket's own shutdown: an SSLSocket's would also drop its TLS state under
+        # the read that this is meant to end
+        with suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def current_loop() -> object:

@@ -26,7 +26,7 @@ import httpcore
 import httpx
 
 from jellyfish.api._base_api import Settings
-from jellyfish.api._sync_io import call_deadline
+from jellyfish.api._sync_io import call_deadline, call_hangup
 
 MAX_CONNECTIONS: Final = 100
 MAX_KEEPALIVE_CONNECTIONS: Final = 20
@@ -48,10 +48,16 @@ def _until_deadline(
 
 
 class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose operations end at the running call's deadline."""
+    """A connection whose operations end at the running call's deadline.
+
+    Opened inside ``Hangup.calls()``, it is registered with that hangup until closed.
+    """
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self._hangup = call_hangup.get()
+        if self._hangup is not None:
+            self._hangup.adopt(self)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _until_deadline(timeout, httpcore.ReadTimeout))
@@ -60,7 +66,10 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream.write(buffer, _until_deadline(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
-        self._stream.close()
+        if self._hangup is None:
+            self._stream.close()
+        else:
+            self._hangup.release(self, self._stream.close)
 
     def start_tls(
         self,
