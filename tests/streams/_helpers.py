@@ -25,8 +25,9 @@ from jellyfish.testing import JellyfishServer
 from ._redis_server import RedisServer
 
 STREAM = "jellyfish:events"
-LEASE = 1.0
-"""The bridges' lease in the tests (seconds)."""
+LEASE = 2.0
+"""The bridges' lease in the tests (seconds): long enough that a bridge slowed by a loaded CI
+machine keeps it (with 1 s, a third of a second between renewals, a slow moment cost it)."""
 
 
 def read_stream(redis: RedisServer, stream: str = STREAM) -> list[Delivery]:
