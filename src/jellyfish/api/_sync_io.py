@@ -56,7 +56,9 @@ class Hangup:
     ends it: every connection opened by a call inside :meth:`calls` is registered here, and
     :meth:`hang_up` shuts them all down (and every connection opened afterwards, at once).
     The call then fails as on a dropped connection (``ConnectionFailedError``). A connect
-    still in progress ends at its timeout, then its connection is shut down.
+    still in progress ends at its timeout, then its connection is shut down. A connection
+    stays registered until it is closed, whichever call reuses it: give the calls a pool of
+    their own (an API object used only inside :meth:`calls`).
     """
 
     def __init__(self) -> None:
