@@ -193,6 +193,7 @@ class _PingAnswerer(threading.Thread):
         self.connection = connection
         self.pings = 0
         self.closed_by_server: bytes | None = None
+        """The close frame's payload (``b""``: dropped without one), once the server closed."""
         self._stopping = threading.Event()
         self._changed = threading.Condition()
 
@@ -203,6 +204,8 @@ class _PingAnswerer(threading.Thread):
                 opcode, data = self.connection.recv_data(control_frame=True)
             except websocket.WebSocketTimeoutException:
                 continue
+            except (websocket.WebSocketException, OSError):  # dropped without a close frame
+                opcode, data = websocket.ABNF.OPCODE_CLOSE, b""
             with self._changed:
                 if opcode == websocket.ABNF.OPCODE_PING:
                     self.pings += 1
